@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from shapely.validation import explain_validity
@@ -31,14 +32,19 @@ def require_columns(frame: pd.DataFrame, columns: Mapping[str, str], *, where: s
             "column options of the manifest", missing)
 
 
-def require_unique(frame: pd.DataFrame, column: str, *, where: str) -> None:
-    """Check that a code column has no empty and no repeated value; list the offending rows."""
+def require_unique(frame: pd.DataFrame, column: str, *, where: str, label: str | None = None) -> None:
+    """Check that a code column has no empty and no repeated value; list the offending features.
+
+    ``label`` is the column's name in the user's file, when it differs from ``column``.
+    """
     values = frame[column]
-    problems = [f"row {i + 1}: empty {column!r}" for i in range(len(frame)) if pd.isna(values.iloc[i])
+    column = label or column
+    problems = [f"feature {i + 1}: empty {column!r}" for i in range(len(frame)) if pd.isna(values.iloc[i])
                 or str(values.iloc[i]).strip() == ""]
-    duplicated = values[values.duplicated(keep=False) & values.notna()]
-    for code, rows in duplicated.groupby(duplicated).groups.items():
-        positions = [int(frame.index.get_indexer([r])[0]) + 1 for r in rows]
+    repeated: dict[object, list[int]] = {}
+    for i in np.flatnonzero((values.duplicated(keep=False) & values.notna()).to_numpy()):
+        repeated.setdefault(values.iloc[i], []).append(int(i) + 1)
+    for code, positions in repeated.items():
         problems.append(f"code {code!r} appears {len(positions)} times (features {positions})")
     if problems:
         raise ProblemsError(f"{where}: {column!r} must identify each feature once", problems)

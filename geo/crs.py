@@ -23,7 +23,7 @@ LAMBERT_2008 = CRS.from_epsg(3812)
 # WGS84 is given as (lon, lat).
 _BELGIUM_EXTENTS: dict[int, tuple[float, float, float, float]] = {
     4326: (2.0, 49.0, 7.0, 52.0),
-    31370: (0.0, 0.0, 320_000.0, 260_000.0),
+    31370: (15_000.0, 15_000.0, 310_000.0, 255_000.0),
     3812: (500_000.0, 500_000.0, 820_000.0, 760_000.0),
 }
 _NAMES = {4326: "WGS84 (EPSG:4326)", 31370: "Lambert 72 (EPSG:31370)", 3812: "Lambert 2008 (EPSG:3812)"}

@@ -44,5 +44,8 @@ class ProblemsError(InputError):
     def __init__(self, what: str, problems: Iterable[str]) -> None:
         self.what = what
         self.problems = list(problems)
-        lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"{what}: {len(self.problems)} problem(s)\n{lines}")
+        if len(self.problems) == 1:
+            super().__init__(f"{what}: {self.problems[0]}")
+        else:
+            lines = "\n".join(f"  - {p}" for p in self.problems)
+            super().__init__(f"{what}: {len(self.problems)} problems\n{lines}")

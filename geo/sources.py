@@ -8,6 +8,7 @@ cp1252 with any common delimiter, XLSX) come back as DataFrames of text and numb
 from __future__ import annotations
 
 import csv
+import warnings
 from collections.abc import Sequence
 from io import StringIO
 from pathlib import Path
@@ -64,7 +65,9 @@ def read_vector(path: str | Path, *, layer: str | None = None) -> gpd.GeoDataFra
         if layer not in layers:
             raise SourceNotFoundError(f"{path}: no layer {layer!r}; its layers are {', '.join(layers)}")
     try:
-        frame = pyogrio.read_dataframe(path, layer=layer)
+        with warnings.catch_warnings():  # mixed-type GeoJSON properties: read as text, checked later
+            warnings.filterwarnings("ignore", "Could not parse column", UserWarning)
+            frame = pyogrio.read_dataframe(path, layer=layer)
     except (DataSourceError, DataLayerError) as error:
         raise InputError(f"{path}: cannot be read as {VECTOR_HINT} ({error})") from None
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.isna().all():

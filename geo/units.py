@@ -61,7 +61,7 @@ def units_from_frame(frame: gpd.GeoDataFrame, level: str, *, columns: Mapping[st
     wanted = {f: c for f, c in columns.items() if fields.get(f, (False,))[0] or c in frame.columns}
     require_columns(frame, wanted, where=where)
     out = pd.DataFrame({"code": _code_text(frame[wanted["code"]])}, index=frame.index)
-    require_unique(out, "code", where=where)
+    require_unique(out, "code", where=where, label=wanted["code"])
     for name in ("name_fr", "name_nl"):
         out[name] = frame[wanted[name]].astype("string").str.strip() if name in wanted else out["code"]
     if "commune" in wanted:

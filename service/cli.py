@@ -124,7 +124,7 @@ def demo_data(out: Path, seed: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning user errors into one line on stderr and exit status 2."""
     try:
-        cli.main(args=argv, prog_name="socialatlas", standalone_mode=False)
+        status = cli.main(args=argv, prog_name="socialatlas", standalone_mode=False)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.ClickException as error:
@@ -142,3 +142,4 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"internal error: {type(error).__name__}: {error} "
                    "(set SOCIALATLAS_DEBUG=1 for the details and report it)", err=True)
         sys.exit(3)
+    sys.exit(status if isinstance(status, int) else 0)
