@@ -40,6 +40,7 @@ UNIT_FIELDS: dict[str, dict[str, tuple[bool, str]]] = {
         "code": (True, "zone code"),
         "name_fr": (False, "French name"),
         "name_nl": (False, "Dutch name"),
+        "sectors": (False, "sector codes of the zone (a zoning given as a table)"),
     },
 }
 INDICATOR_FIELDS = {"unit_code": "unit code (neighbourhood, sector or commune)",
