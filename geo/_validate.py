@@ -50,7 +50,7 @@ def require_unique(frame: pd.DataFrame, column: str, *, where: str, label: str |
         raise ProblemsError(f"{where}: {column!r} must identify each feature once", problems)
 
 
-def require_metric(frame: gpd.GeoDataFrame, *, where: str) -> None:
+def require_metric(frame: gpd.GeoDataFrame | gpd.GeoSeries, *, where: str) -> None:
     """Check that a frame is in the metric CRS before distances or areas are computed."""
     if frame.crs is None or not frame.crs.equals(METRIC):
         raise CRSError(f"{where}: must be in EPSG:31370 before metric work, not {frame.crs}")
