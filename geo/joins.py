@@ -108,4 +108,5 @@ def locate(points: gpd.GeoSeries, index: UnitIndex) -> pd.Series:
     geoms = points.to_numpy()
     geoms = np.where(shapely.is_empty(geoms), None, geoms)  # empty points have no x: treat as missing
     positions = locate_xy(index, shapely.get_x(geoms), shapely.get_y(geoms))
-    return pd.Series(pd.Categorical.from_codes(positions, categories=index.codes), index=points.index)
+    categories = pd.Index(index.codes, dtype="string")
+    return pd.Series(pd.Categorical.from_codes(positions, categories=categories), index=points.index)
