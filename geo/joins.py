@@ -110,3 +110,66 @@ def locate(points: gpd.GeoSeries, index: UnitIndex) -> pd.Series:
     positions = locate_xy(index, shapely.get_x(geoms), shapely.get_y(geoms))
     categories = pd.Index(index.codes, dtype="string")
     return pd.Series(pd.Categorical.from_codes(positions, categories=categories), index=points.index)
+
+
+LEVEL_ALIASES = {"commune": "communes", "communes": "communes", "gemeente": "communes",
+                 "neighbourhood": "neighbourhoods", "neighbourhoods": "neighbourhoods",
+                 "quartier": "neighbourhoods", "wijk": "neighbourhoods",
+                 "sector": "sectors", "sectors": "sectors", "region": "region", "gewest": "region"}
+LOCATED_COLUMNS = {"sectors": "sector_code", "neighbourhoods": "neighbourhood_code",
+                   "communes": "commune_code"}
+
+
+def place_sites(sites: gpd.GeoDataFrame, units: dict[str, gpd.GeoDataFrame],
+                region: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, pd.DataFrame, list[str]]:
+    """Place sites: the units they are located in, whether they lie outside the region, and the
+    units they are active on (their zone d'action).
+
+    Parameters
+    ----------
+    sites
+        Sites (``site_id``, ``zone_action``, points in EPSG:31370, some without a point).
+    units
+        Level → units: ``sectors``, ``neighbourhoods``, ``communes`` and any ``zoning_*``.
+    region
+        The region as one polygon.
+
+    Returns
+    -------
+    sites, site_units, notes
+        Sites with ``sector_code``, ``neighbourhood_code``, ``commune_code``, ``located``,
+        ``outside_region`` and ``distance_to_region_m``; the long table ``site_id, relation,
+        level, code`` with ``relation`` = ``located_in`` or ``active_on``; notes on zone d'action
+        values naming no unit.
+    """
+    out = sites.copy()
+    geoms = out.geometry.to_numpy()
+    has_point = ~(pd.isna(geoms) | shapely.is_empty(geoms))
+    out["located"] = has_point
+    boundary = region.geometry.iloc[0]
+    distance = np.full(len(out), np.nan)
+    distance[has_point] = shapely.distance(boundary, geoms[has_point])
+    out["distance_to_region_m"] = np.round(distance, 1)
+    out["outside_region"] = distance > 0
+    links = []
+    for level, frame in units.items():
+        codes = locate(out.geometry, unit_index(frame))
+        if level in LOCATED_COLUMNS:
+            out[LOCATED_COLUMNS[level]] = codes.astype("string")
+        found = codes.notna().to_numpy()
+        links.append(pd.DataFrame({"site_id": out["site_id"].to_numpy()[found], "relation": "located_in",
+                                   "level": level, "code": codes[found].astype(str).to_numpy()}))
+    known = {level: set(frame["code"]) for level, frame in units.items()} | {"region": {"region"}}
+    notes: list[str] = []
+    active = []
+    for site_id, zone in zip(out["site_id"], out["zone_action"].fillna(""), strict=True):
+        for value in filter(None, str(zone).split(";")):
+            level, _, code = value.partition(":")
+            level = LEVEL_ALIASES.get(level.strip().lower(), level.strip())
+            code = code.strip() or ("region" if level == "region" else "")
+            if code in known.get(level, ()):
+                active.append((site_id, "active_on", level, code))
+            else:
+                notes.append(f"site {site_id}: zone d'action {value!r} names no unit of the workspace")
+    links.append(pd.DataFrame(active, columns=["site_id", "relation", "level", "code"]))
+    return out, pd.concat(links, ignore_index=True), notes

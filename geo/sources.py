@@ -127,29 +127,32 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
 
 
 def parse_numbers(frame: pd.DataFrame, column: str, *,
-                  missing: Sequence[str] = ()) -> tuple[pd.Series, list[str]]:
+                  missing: Sequence[str] = ()) -> tuple[pd.Series, np.ndarray]:
     """Convert a text column to numbers, accepting decimal commas.
 
     Values listed in ``missing`` (codes such as ``ND`` or ``VS`` for unavailable or suppressed
-    figures) and empty cells become NaN. Returns the numbers and one description per row that
-    holds something else (NaN in the numbers); row numbers are those a user sees in a spreadsheet
-    (header = row 1).
+    figures) and empty cells become NaN. Returns the numbers and a mask of the rows holding
+    anything else (NaN in the numbers).
     """
     text = frame[column].astype("string").str.strip()
     text = text.mask(text.isin(list(missing))).str.replace(",", ".", regex=False)
     values = pd.to_numeric(text, errors="coerce")
-    bad = np.flatnonzero((values.isna() & text.notna()).to_numpy())
-    return values.astype(float), [f"row {i + 2} ({frame[column].iloc[i]!r})" for i in bad]
+    return values.astype(float), (values.isna() & text.notna()).to_numpy()
+
+
+def describe_rows(frame: pd.DataFrame, column: str, mask: np.ndarray, *, most: int = 10) -> str:
+    """``row 5 ('abc'), row 9 ('?') and 3 more``: rows as a user sees them in a spreadsheet."""
+    positions = np.flatnonzero(mask)
+    text = ", ".join(f"row {i + 2} ({frame[column].iloc[i]!r})" for i in positions[:most])
+    return text + (f" and {positions.size - most} more" if positions.size > most else "")
 
 
 def numeric_column(frame: pd.DataFrame, column: str, *, where: str,
                    missing: Sequence[str] = ()) -> pd.Series:
     """Like :func:`parse_numbers`, but any non-numeric value is an error listing the rows."""
     values, bad = parse_numbers(frame, column, missing=missing)
-    if bad:
-        more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
-        raise InputError(f"{where}: column {column!r} must hold numbers: "
-                         f"{', '.join(bad[:10])}{more}")
+    if bad.any():
+        raise InputError(f"{where}: column {column!r} must hold numbers: {describe_rows(frame, column, bad)}")
     return values
 
 
@@ -171,8 +174,8 @@ def indicators_from_file(file: Path, columns: dict[str, str], *,
         "year": numeric_column(table, columns["year"], where=where),
     })
     out["value"], bad = parse_numbers(table, columns["value"], missing=missing)
-    notes = [f"{where}: {len(bad)} row(s) left out, their {columns['value']!r} is not a number: "
-             f"{', '.join(bad[:10])}" + (" …" if len(bad) > 10 else "")] if bad else []
+    notes = [f"{where}: {int(bad.sum())} row(s) left out, their {columns['value']!r} is not a number: "
+             f"{describe_rows(table, columns['value'], bad)}"] if bad.any() else []
     out = out[out["value"].notna()]
     if out["year"].isna().any():
         raise InputError(f"{where}: column {columns['year']!r} is empty in "

@@ -7,6 +7,7 @@ only when complete, so a failed build leaves the previous workspace untouched.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Mapping
@@ -50,7 +51,7 @@ def _write_frame(path: Path, name: str, frame: pd.DataFrame, record: TableRecord
             frame[column] = frame[column].astype(object)
     pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG",
                             dataset_options={"VERSION": "1.3"} if first else None,
-                            layer_options=options, append=False)
+                            layer_options={**options, "OVERWRITE": "YES"}, append=False)
 
 
 def write_workspace(path: str | Path, tables: Mapping[str, pd.DataFrame],
@@ -104,6 +105,41 @@ def write_workspace(path: str | Path, tables: Mapping[str, pd.DataFrame],
     finally:
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}-journal").unlink(missing_ok=True)
+    return path
+
+
+def update_workspace(path: str | Path, tables: Mapping[str, pd.DataFrame],
+                     records: Mapping[str, TableRecord]) -> Path:
+    """Add or replace tables of an existing workspace, atomically, keeping all the others.
+
+    The workspace is copied beside itself, changed, and moved over the original only when every
+    table is written; their provenance rows are replaced.
+    """
+    path = _existing_workspace(path)
+    missing = sorted(set(tables) - set(records))
+    if missing:
+        raise InputError(f"tables without provenance: {', '.join(missing)}")
+    built_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.gpkg", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        shutil.copyfile(path, tmp)
+        provenance = pyogrio.read_dataframe(tmp, layer=PROVENANCE_TABLE)
+        provenance = provenance[~provenance["table_name"].isin(list(tables))]
+        for name, frame in tables.items():
+            _write_frame(tmp, name, frame, records[name], first=False)
+        added = pd.DataFrame([{"table_name": name, "title": rec.title, **asdict(rec.provenance),
+                               "method": rec.method, "synthetic": rec.synthetic, "built_at": built_at}
+                              for name, rec in records.items() if name in tables])
+        _write_frame(tmp, PROVENANCE_TABLE, pd.concat([provenance, added], ignore_index=True), None,
+                     first=False)
+        os.replace(tmp, path)
+    except (OSError, DataSourceError, DataLayerError, sqlite3.Error) as error:
+        raise WorkspaceError(f"{path}: cannot update the workspace ({error}); "
+                             "the previous workspace is unchanged") from None
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 
