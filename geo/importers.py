@@ -49,9 +49,15 @@ def register(name: str) -> Callable[[Importer], Importer]:
 
 
 @lru_cache(maxsize=1)
+def taxonomy_sectors() -> dict[str, str]:
+    """Category id → directory sector id, from the taxonomy (``data/taxonomy.csv``)."""
+    table = pd.read_csv(DATA / "taxonomy.csv", dtype=str)
+    return dict(zip(table["category_id"], table["sector_id"], strict=True))
+
+
 def taxonomy_categories() -> frozenset[str]:
-    """Category ids of the directory taxonomy (``data/taxonomy.csv``)."""
-    return frozenset(pd.read_csv(DATA / "taxonomy.csv", dtype=str)["category_id"])
+    """Category ids of the directory taxonomy."""
+    return frozenset(taxonomy_sectors())
 
 
 # Column names recognised without a mapping (lower case) for each field and for coordinates.
@@ -205,7 +211,8 @@ def read_directory(path: Path, columns: Mapping[str, str]) -> Records:
             })
     if not rows:
         raise InputError(f"{path}: holds no activity site (organisations[].sites[] is empty)")
-    return Records(pd.DataFrame(rows).astype({"x": "string", "y": "string"}), CRS.from_epsg(4326))
+    return Records(pd.DataFrame(rows).astype({"x": "string", "y": "string"}), CRS.from_epsg(4326),
+                   rows=list(range(1, len(rows) + 1)))
 
 
 def detect_format(path: Path) -> str:

@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from importlib.metadata import version
 from pathlib import Path
 
@@ -13,8 +14,13 @@ import click
 
 from diagnostics.build import STEPS, BuildReport, build_workspace
 from geo.crosswalk import METHODS
-from geo.errors import SocialAtlasError
-from geo.manifest import read_manifest
+from geo.directory import LINKS, SITES, StoreReport, store_sites
+from geo.errors import InputError, SocialAtlasError
+from geo.importers import IMPORTERS, detect_format, import_sites, taxonomy_sectors
+from geo.manifest import Provenance, read_manifest
+from geo.quality import CHECKS, quality_report, quality_summary
+from geo.search import FILTERS, Query, parse_point, search_sites
+from geo.sites import FIELDS
 from geo.workspace import PROVENANCE_TABLE, list_tables, read_info, read_table
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -95,6 +101,151 @@ def workspace_info(path: Path) -> None:
                    + (" [SYNTHETIC]" if rec["synthetic"] else ""))
 
 
+@cli.group()
+def sites() -> None:
+    """Import, search and check the activity sites of a workspace."""
+
+
+KNOWN_SOURCES = {"osm": Provenance("OpenStreetMap extract", "", "ODbL 1.0",
+                                   "© OpenStreetMap contributors (ODbL)")}
+
+
+def _parse_columns(values: tuple[str, ...]) -> dict[str, str]:
+    columns = {}
+    for value in values:
+        field, sep, column = value.partition("=")
+        if not sep or not column:
+            raise InputError(f"--column {value!r}: write FIELD=COLUMN, e.g. --column name_fr=Nom")
+        columns[field.strip()] = column.strip()
+    return columns
+
+
+def _print_store(report: StoreReport) -> None:
+    click.echo(f"source {report.source}: {report.imported} sites imported"
+               + (f" (replacing {report.replaced})" if report.replaced else "")
+               + f"; {report.total} sites in the workspace")
+    click.echo(f"  outside the region (kept, flagged): {report.outside_region}; "
+               f"without location: {report.without_location}")
+    click.echo("  located per commune:")
+    for name, count in report.per_commune.items():
+        click.echo(f"    {name}: {count}")
+    if len(report.problems):
+        counts = report.problems.groupby("status").size()
+        click.echo("  problems: " + ", ".join(f"{n} {status}" for status, n in counts.items())
+                   + " (table site_import_report of the workspace; --report FILE for a CSV)")
+        for row in report.problems.head(5).itertuples():
+            click.echo(f"    row {row.row} ({row.source_id}): {row.status}: {row.reason}")
+    for note in report.notes[:5]:
+        click.echo(f"  note: {note}")
+
+
+def _import(workspace_path: Path, file: Path, *, source: str | None, fmt: str | None,
+            columns: dict[str, str], provenance: Provenance) -> StoreReport:
+    fmt = fmt or detect_format(file)
+    imported = import_sites(file, source=source, fmt=fmt, columns=columns)
+    return store_sites(workspace_path, imported, provenance=provenance, file=str(file), fmt=fmt)
+
+
+@sites.command("import")
+@click.argument("workspace_path", metavar="WORKSPACE", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--source", help="Name of the source; re-importing it replaces its sites (default: file name).")
+@click.option("--format", "fmt", type=click.Choice(list(IMPORTERS)), help="Default: from the file.")
+@click.option("--column", "columns", multiple=True, metavar="FIELD=COLUMN",
+              help="Which column holds a field: " + ", ".join([*FIELDS, "lat", "lon", "x", "y"]) + ".")
+@click.option("--crs", help="CRS of the coordinates (4326, 31370, 3812; default: told from their values).")
+@click.option("--attribution", help="Attribution carried into every output.")
+@click.option("--licence", default="", help="Licence of the source.")
+@click.option("--vintage", default="", help="Date or year of the data.")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the rows with problems to this CSV.")
+def sites_import(workspace_path: Path, file: Path, source: str | None, fmt: str | None,
+                 columns: tuple[str, ...], crs: str | None, attribution: str | None, licence: str,
+                 vintage: str, report: Path | None) -> None:
+    """Import the sites of FILE into WORKSPACE and place them in its units.
+
+    FILE is a CSV/XLSX table with coordinates, a GeoJSON/GeoPackage/Shapefile/FlatGeobuf layer, an
+    OpenStreetMap extract, or a directory JSON in the social.brussels shape (data/directory_format.md).
+    """
+    mapping = _parse_columns(columns) | ({"crs": crs} if crs else {})
+    fmt = fmt or detect_format(file)
+    known = KNOWN_SOURCES.get(fmt)
+    provenance = Provenance(source=known.source if known else file.name, vintage=vintage,
+                            licence=licence or (known.licence if known else ""),
+                            attribution=attribution or (known.attribution if known else file.name))
+    stored = _import(workspace_path, file, source=source, fmt=fmt, columns=mapping, provenance=provenance)
+    _print_store(stored)
+    if report is not None:
+        stored.problems.to_csv(report, index=False)
+        click.echo(f"  problem rows written to {report}")
+
+
+@sites.command("search")
+@click.argument("workspace_path", metavar="WORKSPACE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--located-in", help="Sector, neighbourhood, commune or zone: code or FR/NL name.")
+@click.option("--active-on", help="Unit the sites are active on (their zone d'action).")
+@click.option("--near", help="A point: lat,lon (WGS84) or x,y (Lambert 72 or 2008).")
+@click.option("--near-crs", help="CRS of --near when its values are ambiguous.")
+@click.option("--distance", "distance_km", type=float, default=1.0, show_default=True,
+              help="Kilometres around --near.")
+@click.option("--filter", "filters", multiple=True, metavar="NAME=VALUE",
+              help=f"Keep sites with this value; NAME is one of {', '.join(FILTERS)}. Repeatable.")
+@click.option("--output", type=click.Choice(["table", "csv"]), default="table", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
+def sites_search(workspace_path: Path, located_in: str | None, active_on: str | None, near: str | None,
+                 near_crs: str | None, distance_km: float, filters: tuple[str, ...], output: str,
+                 limit: int) -> None:
+    """Search the sites: located in a unit, active on a unit, near a point, with filters."""
+    wanted: dict[str, list[str]] = {}
+    for value in filters:
+        name, sep, item = value.partition("=")
+        if not sep or name not in FILTERS:
+            raise InputError(f"--filter {value!r}: write NAME=VALUE with NAME one of {', '.join(FILTERS)}")
+        wanted.setdefault(name, []).append(item)
+    units = {level: read_table(workspace_path, level) for level in list_tables(workspace_path)
+             if level in ("sectors", "neighbourhoods", "communes") or level.startswith("zoning_")}
+    query = Query(located_in=located_in, active_on=active_on,
+                  near=parse_point(near, crs=near_crs) if near else None, distance_m=distance_km * 1000,
+                  filters=wanted)
+    found = search_sites(read_table(workspace_path, SITES), read_table(workspace_path, LINKS), units, query,
+                         sectors_of=taxonomy_sectors())
+    columns = [c for c in ("site_id", "name_fr", "name_nl", "street_fr", "number", "postcode",
+                           "commune_code", "categories", "distance_m") if c in found]
+    shown = found[columns].head(limit)
+    if output == "csv":
+        click.echo(shown.to_csv(index=False), nl=False)
+    else:
+        click.echo(shown.to_string(index=False) if len(shown) else "no site matches")
+        click.echo(f"{len(found)} site(s)" + (f", first {limit} shown" if len(found) > limit else ""))
+
+
+@sites.command("quality")
+@click.argument("workspace_path", metavar="WORKSPACE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for quality.csv and quality.txt.")
+@click.option("--lang", type=click.Choice(["fr", "nl", "en"]), default="fr", show_default=True)
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Date records are judged stale against "
+              "(default: today).")
+def sites_quality(workspace_path: Path, out: Path, lang: str, as_of: datetime | None) -> None:
+    """Report sites whose records need the directory team's attention."""
+    _write_quality(workspace_path, out, lang=lang, as_of=as_of.date() if as_of else None)
+
+
+def _write_quality(workspace_path: Path, out: Path, *, lang: str, as_of: date | None) -> None:
+    site_table = read_table(workspace_path, SITES)
+    units = {level: read_table(workspace_path, level) for level in ("sectors", "neighbourhoods", "communes")}
+    report = quality_report(site_table, units, today=as_of)
+    report["check_label"] = report["check"].map(lambda c: CHECKS[c][{"fr": 0, "nl": 1, "en": 2}[lang]])
+    summary = quality_summary(report, total=len(site_table), lang=lang)
+    if read_info(workspace_path).get("synthetic") == "True":
+        summary += "\n(SYNTHETIC DEMONSTRATION DATA)"
+    out.mkdir(parents=True, exist_ok=True)
+    report.to_csv(out / "quality.csv", index=False)
+    (out / "quality.txt").write_text(summary + "\n", encoding="utf-8")
+    click.echo(summary)
+    click.echo(f"quality report: {out / 'quality.csv'} ({len(report)} rows), {out / 'quality.txt'}")
+
+
 @cli.command("demo")
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
               show_default=True, help="Folder for the outputs.")
@@ -106,6 +257,12 @@ def demo(out: Path) -> None:
         report = build_workspace(sources, out / "demo.gpkg", progress=step)
     click.echo("SYNTHETIC DEMONSTRATION DATA — not real places or people.")
     _print_build(report)
+    provenance = Provenance(source="socialatlas demonstration directory (synthetic)", vintage="2025",
+                            licence="CC0 1.0", attribution="socialatlas — synthetic demonstration data")
+    _print_store(_import(report.path, DEMO_DIR / "directory.json", source="directory", fmt="directory",
+                         columns={}, provenance=provenance))
+    # the synthetic directory is a snapshot of 1 January 2025: staleness is judged at that date
+    _write_quality(report.path, out / "quality", lang="fr", as_of=date(2025, 1, 1))
 
 
 @cli.command("demo-data")
