@@ -66,9 +66,11 @@ def store_sites(path: str | Path, imported: SiteImport, *, provenance: Provenanc
     sources = read_table(path, SOURCES) if SOURCES in tables else pd.DataFrame()
     if not sources.empty:
         sources = sources[sources["source"] != imported.source]
+    described = asdict(provenance)
+    described["description"] = described.pop("source")
     sources = pd.concat([sources, pd.DataFrame([{
         "source": imported.source, "file": file, "format": fmt, "crs": imported.crs,
-        "sites": len(imported.sites), **asdict(provenance), "imported_at": imported_at}])],
+        "sites": len(imported.sites), **described, "imported_at": imported_at}])],
         ignore_index=True)
     report = read_table(path, REPORT) if REPORT in tables else pd.DataFrame(columns=["source", *REPORT_COLUMNS])
     report = pd.concat([report[report["source"] != imported.source],

@@ -138,7 +138,7 @@ def place_sites(sites: gpd.GeoDataFrame, units: dict[str, gpd.GeoDataFrame],
     -------
     sites, site_units, notes
         Sites with ``sector_code``, ``neighbourhood_code``, ``commune_code``, ``located``,
-        ``outside_region`` and ``distance_to_region_m``; the long table ``site_id, relation,
+        ``outside_region`` (located in no commune) and ``distance_to_region_m``; the long table ``site_id, relation,
         level, code`` with ``relation`` = ``located_in`` or ``active_on``; notes on zone d'action
         values naming no unit.
     """
@@ -150,13 +150,14 @@ def place_sites(sites: gpd.GeoDataFrame, units: dict[str, gpd.GeoDataFrame],
     distance = np.full(len(out), np.nan)
     distance[has_point] = shapely.distance(boundary, geoms[has_point])
     out["distance_to_region_m"] = np.round(distance, 1)
-    out["outside_region"] = distance > 0
     links = []
     for level, frame in units.items():
         codes = locate(out.geometry, unit_index(frame))
         if level in LOCATED_COLUMNS:
             out[LOCATED_COLUMNS[level]] = codes.astype("string")
         found = codes.notna().to_numpy()
+        if level == "communes":  # communes tile the region: outside them is outside the region
+            out["outside_region"] = has_point & ~found
         links.append(pd.DataFrame({"site_id": out["site_id"].to_numpy()[found], "relation": "located_in",
                                    "level": level, "code": codes[found].astype(str).to_numpy()}))
     known = {level: set(frame["code"]) for level, frame in units.items()} | {"region": {"region"}}

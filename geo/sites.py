@@ -8,6 +8,7 @@ only when nothing in it can be trusted (no identifiers, no way to tell its CRS).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -67,7 +68,7 @@ def split_list(value: object) -> list[str]:
     """The values of a list field."""
     if value is None or (not isinstance(value, list | tuple) and pd.isna(value)):
         return []
-    return [v.strip() for v in str(value).replace(",", SEPARATOR).split(SEPARATOR) if v.strip()]
+    return [v.strip() for v in re.split(r"[;,|]", str(value)) if v.strip()]
 
 
 def _flags(values: pd.Series, default: bool) -> pd.Series:

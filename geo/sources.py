@@ -83,6 +83,12 @@ def read_vector(path: str | Path, *, layer: str | None = None) -> gpd.GeoDataFra
 
 
 def _sniff_delimiter(sample: str) -> str:
+    """The delimiter most frequent in the header line (data lines may hold decimal commas)."""
+    header = sample.splitlines()[0] if sample else ""
+    counts = {d: header.count(d) for d in (";", "\t", ",", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    if counts[best] and list(counts.values()).count(counts[best]) == 1:
+        return best
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:

@@ -47,8 +47,10 @@ def _write_frame(path: Path, name: str, frame: pd.DataFrame, record: TableRecord
                                                             if record.synthetic else ""))
     frame = frame.copy()
     for column in frame.columns:
-        if isinstance(frame[column].dtype, pd.StringDtype):
-            frame[column] = frame[column].astype(object)
+        if column != "geometry" and (isinstance(frame[column].dtype, pd.StringDtype | pd.CategoricalDtype)
+                                     or frame[column].dtype == object):
+            values = frame[column].astype(object)
+            frame[column] = values.where(values.notna(), None)  # NULL in the file, not the text "<NA>"
     pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG",
                             dataset_options={"VERSION": "1.3"} if first else None,
                             layer_options={**options, "OVERWRITE": "YES"}, append=False)

@@ -62,3 +62,30 @@ def qgis_check():
         return done.returncode, json.loads(done.stdout)
 
     return check
+
+
+@pytest.fixture(scope="session")
+def brussels_with_osm(brussels_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Brussels workspace with the OpenStreetMap extract imported (source ``osm``)."""
+    from geo.directory import store_sites
+    from geo.importers import import_sites
+    from geo.manifest import Provenance
+
+    out = tmp_path_factory.mktemp("osm") / "brussels_osm.gpkg"
+    shutil.copyfile(brussels_workspace, out)
+    store_sites(out, import_sites(BRUSSELS / "osm_social_health_pois.geojson", source="osm"),
+                provenance=Provenance("OpenStreetMap", "2026-05", "ODbL 1.0", "© OpenStreetMap contributors"),
+                file="osm_social_health_pois.geojson", fmt="osm")
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demonstration workspace as the README's main job makes it."""
+    from service.cli import main
+
+    out = tmp_path_factory.mktemp("demo")
+    with pytest.raises(SystemExit) as done:
+        main(["demo", "-o", str(out)])
+    assert done.value.code == 0
+    return out

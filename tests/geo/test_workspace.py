@@ -73,3 +73,14 @@ def test_geopackage_is_version_1_3(tmp_path):
         assert db.execute("PRAGMA user_version").fetchone()[0] == 10300
         contents = dict(db.execute("SELECT table_name, description FROM gpkg_contents").fetchall())
     assert "Source: test (2024)" in contents["units"]
+
+
+def test_missing_text_is_stored_as_null(tmp_path):
+    import sqlite3
+
+    tables = {"facts": pd.DataFrame({"code": pd.array(["a", None], dtype="string"),
+                                     "kind": pd.Categorical(["x", None])})}
+    records = {"facts": workspace.TableRecord("Facts", PROV)}
+    path = workspace.write_workspace(tmp_path / "w.gpkg", tables, records, info={})
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT code, kind FROM facts ORDER BY fid").fetchall() == [("a", "x"), (None, None)]
