@@ -76,8 +76,10 @@ def _run(method: str, workspace: Path, n: int, seed: int, queue: mp.Queue) -> No
     from geo.joins import locate, unit_index
     from geo.workspace import read_table
 
-    units = {level: read_table(workspace, level)[["code", "geometry"]].sort_values("code")
-             .reset_index(drop=True) for level in LEVELS}
+    units = {
+        level: read_table(workspace, level)[["code", "geometry"]].sort_values("code").reset_index(drop=True)
+        for level in LEVELS
+    }
     x, y = _points(workspace, n, seed)
     points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=31370)
     del x, y
@@ -94,8 +96,9 @@ def _run(method: str, workspace: Path, n: int, seed: int, queue: mp.Queue) -> No
                 codes = first.fillna(-1).to_numpy(dtype=np.int64)
             times[level] = time.perf_counter() - start
             results[level] = codes.astype(np.int64)
-    queue.put({"times": times, "codes": results, "peak_mb": memory.peak,
-               "added_mb": memory.peak - memory.start})
+    queue.put(
+        {"times": times, "codes": results, "peak_mb": memory.peak, "added_mb": memory.peak - memory.start}
+    )
 
 
 def main() -> None:
@@ -122,8 +125,11 @@ def main() -> None:
 
     n = args.points
     print(f"placing {n:,} random points of the region in its {', '.join(LEVELS)} (EPSG:31370)")
-    print(f"{'method':<17}" + "".join(f"{level:>22}" for level in LEVELS)
-          + f"{'all three':>22}{'peak MB':>9}{'added MB':>10}")
+    print(
+        f"{'method':<17}"
+        + "".join(f"{level:>22}" for level in LEVELS)
+        + f"{'all three':>22}{'peak MB':>9}{'added MB':>10}"
+    )
     for method, result in outcome.items():
         times = [*result["times"].values(), sum(result["times"].values())]
         cells = "".join(f"{t:>8.2f} s {n / t / 1e6:>6.2f} M/s" for t in times)

@@ -21,8 +21,16 @@ from geo.crosswalk import to_neighbourhoods
 
 CATALOGUE_FILE = Path(__file__).resolve().parent.parent / "data" / "indicators.csv"
 NEED_COLUMNS = ["level", "code", "indicator", "year", "value", "unit", "method"]
-AGE_BANDS = ("pop_0_2", "pop_3_5", "pop_6_11", "pop_12_17", "pop_18_24", "pop_25_64",
-             "pop_65_79", "pop_80_plus")
+AGE_BANDS = (
+    "pop_0_2",
+    "pop_3_5",
+    "pop_6_11",
+    "pop_12_17",
+    "pop_18_24",
+    "pop_25_64",
+    "pop_65_79",
+    "pop_80_plus",
+)
 
 
 @lru_cache(maxsize=1)
@@ -42,15 +50,17 @@ def published_indicators(raw: pd.DataFrame, *, level: str) -> pd.DataFrame:
     published figure is lost.
     """
     ids = {row.source_label: idx for idx, row in catalogue().iterrows() if row.source_label}
-    out = pd.DataFrame({
-        "level": level,
-        "code": raw["unit_code"].astype(str),
-        "indicator": [ids.get(label) or _slug(label) for label in raw["source_label"]],
-        "year": raw["year"].astype("int64"),
-        "value": raw["value"].astype(float),
-        "unit": raw["unit"],
-        "method": "published",
-    })
+    out = pd.DataFrame(
+        {
+            "level": level,
+            "code": raw["unit_code"].astype(str),
+            "indicator": [ids.get(label) or _slug(label) for label in raw["source_label"]],
+            "year": raw["year"].astype("int64"),
+            "value": raw["value"].astype(float),
+            "unit": raw["unit"],
+            "method": "published",
+        }
+    )
     return out[NEED_COLUMNS]
 
 
@@ -62,8 +72,9 @@ def _latest(published: pd.DataFrame, indicator: str) -> tuple[int, pd.Series] | 
     return year, rows[rows["year"] == year].set_index("code")["value"]
 
 
-def estimate_sector_counts(sectors: pd.DataFrame, crosswalk: pd.DataFrame,
-                           published: pd.DataFrame) -> pd.DataFrame:
+def estimate_sector_counts(
+    sectors: pd.DataFrame, crosswalk: pd.DataFrame, published: pd.DataFrame
+) -> pd.DataFrame:
     """Estimate sector counts from neighbourhood shares: sector population × share.
 
     For every catalogue indicator with a ``count_of`` (e.g. ``share_80_plus`` → ``pop_80_plus``),
@@ -93,33 +104,51 @@ def estimate_sector_counts(sectors: pd.DataFrame, crosswalk: pd.DataFrame,
         weight = known.groupby("sector_code")["weight"].sum()
         share = (known["share"] * known["weight"]).groupby(known["sector_code"]).sum() / weight
         share = share.reindex(population.index)
-        method = pd.Series(f"estimated: sector population × neighbourhood share ({year}, "
-                           "crosswalk weights)", index=population.index)
+        method = pd.Series(
+            f"estimated: sector population × neighbourhood share ({year}, crosswalk weights)",
+            index=population.index,
+        )
         have = share.notna()
         weights = population[have]
-        by_commune = (share[have] * weights).groupby(commune[have]).sum() / \
-            weights.groupby(commune[have]).sum()
+        by_commune = (share[have] * weights).groupby(commune[have]).sum() / weights.groupby(
+            commune[have]
+        ).sum()
         region = float((share[have] * weights).sum() / weights.sum())
         fill_commune = (~have) & commune.map(by_commune).notna()
         share[fill_commune] = commune[fill_commune].map(by_commune)
-        method[fill_commune] = f"estimated: sector population × commune share ({year}, no " \
-            "published neighbourhood share)"
+        method[fill_commune] = (
+            f"estimated: sector population × commune share ({year}, no published neighbourhood share)"
+        )
         fill_region = share.isna()
         share[fill_region] = region
         method[fill_region] = f"estimated: sector population × regional share ({year})"
-        frames.append(pd.DataFrame({
-            "level": "sectors", "code": population.index, "indicator": entry.count_of,
-            "year": year, "value": (population * share / 100.0).to_numpy(),
-            "unit": "persons", "method": method.to_numpy()}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "level": "sectors",
+                    "code": population.index,
+                    "indicator": entry.count_of,
+                    "year": year,
+                    "value": (population * share / 100.0).to_numpy(),
+                    "unit": "persons",
+                    "method": method.to_numpy(),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=NEED_COLUMNS)
 
 
 def observed_sector_ages(table: pd.DataFrame, *, year: int) -> pd.DataFrame:
     """Sector counts by age band from a table ``code`` + one column per band of :data:`AGE_BANDS`."""
-    rows = table.melt(id_vars="code", value_vars=[b for b in AGE_BANDS if b in table],
-                      var_name="indicator", value_name="value")
-    rows = rows.assign(level="sectors", year=year, unit="persons",
-                       method="observed (sector population by age band)")
+    rows = table.melt(
+        id_vars="code",
+        value_vars=[b for b in AGE_BANDS if b in table],
+        var_name="indicator",
+        value_name="value",
+    )
+    rows = rows.assign(
+        level="sectors", year=year, unit="persons", method="observed (sector population by age band)"
+    )
     return rows[NEED_COLUMNS]
 
 
@@ -130,15 +159,23 @@ def with_totals(sector_counts: pd.DataFrame) -> pd.DataFrame:
         return sector_counts
     parts = sector_counts[sector_counts["indicator"].isin(["pop_65_79", "pop_80_plus"])]
     methods = parts.groupby("code")["method"].first()
-    total = pd.DataFrame({"level": "sectors", "code": wide.index, "indicator": "pop_65_plus",
-                          "year": int(parts["year"].max()),
-                          "value": (wide["pop_65_79"] + wide["pop_80_plus"]).to_numpy(),
-                          "unit": "persons", "method": methods.reindex(wide.index).to_numpy()})
+    total = pd.DataFrame(
+        {
+            "level": "sectors",
+            "code": wide.index,
+            "indicator": "pop_65_plus",
+            "year": int(parts["year"].max()),
+            "value": (wide["pop_65_79"] + wide["pop_80_plus"]).to_numpy(),
+            "unit": "persons",
+            "method": methods.reindex(wide.index).to_numpy(),
+        }
+    )
     return pd.concat([sector_counts, total], ignore_index=True)
 
 
-def aggregate_counts(sector_counts: pd.DataFrame, sectors: pd.DataFrame,
-                     crosswalk: pd.DataFrame, *, crosswalk_method: str) -> pd.DataFrame:
+def aggregate_counts(
+    sector_counts: pd.DataFrame, sectors: pd.DataFrame, crosswalk: pd.DataFrame, *, crosswalk_method: str
+) -> pd.DataFrame:
     """Move sector counts up: to communes and the region by sums, to neighbourhoods by crosswalk."""
     commune = sectors.set_index("code")["commune_code"]
     frames = []
@@ -149,18 +186,39 @@ def aggregate_counts(sector_counts: pd.DataFrame, sectors: pd.DataFrame,
         by_neighbourhood = to_neighbourhoods(values, crosswalk)
         for level, series, how in (
             ("communes", by_commune, f"sum of sector counts ({kind})"),
-            ("neighbourhoods", by_neighbourhood,
-             f"sector counts ({kind}) moved by the crosswalk ({crosswalk_method} weights)"),
+            (
+                "neighbourhoods",
+                by_neighbourhood,
+                f"sector counts ({kind}) moved by the crosswalk ({crosswalk_method} weights)",
+            ),
             ("region", pd.Series({"region": values.sum()}), f"sum of sector counts ({kind})"),
         ):
-            frames.append(pd.DataFrame({"level": level, "code": series.index.astype(str),
-                                        "indicator": indicator, "year": year,
-                                        "value": series.to_numpy(), "unit": unit, "method": how}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "level": level,
+                        "code": series.index.astype(str),
+                        "indicator": indicator,
+                        "year": year,
+                        "value": series.to_numpy(),
+                        "unit": unit,
+                        "method": how,
+                    }
+                )
+            )
     return pd.concat(frames, ignore_index=True)
 
 
 def population_rows(sectors: pd.DataFrame, *, year: int, source: str) -> pd.DataFrame:
     """Total population of each sector as need rows."""
-    return pd.DataFrame({"level": "sectors", "code": sectors["code"], "indicator": "pop_total",
-                         "year": year, "value": sectors["population"].astype(float),
-                         "unit": "persons", "method": f"observed ({source})"})[NEED_COLUMNS]
+    return pd.DataFrame(
+        {
+            "level": "sectors",
+            "code": sectors["code"],
+            "indicator": "pop_total",
+            "year": year,
+            "value": sectors["population"].astype(float),
+            "unit": "persons",
+            "method": f"observed ({source})",
+        }
+    )[NEED_COLUMNS]

@@ -24,12 +24,17 @@ def require_columns(frame: pd.DataFrame, columns: Mapping[str, str], *, where: s
         a user sets to point at another column.
     """
     have = [c for c in frame.columns if c != "geometry"]
-    missing = [f"column {col!r} (for {field}) is missing" for field, col in columns.items()
-               if col not in frame.columns]
+    missing = [
+        f"column {col!r} (for {field}) is missing"
+        for field, col in columns.items()
+        if col not in frame.columns
+    ]
     if missing:
         raise ProblemsError(
             f"{where}: columns are {', '.join(map(repr, have))}; map the missing ones with the "
-            "column options of the manifest", missing)
+            "column options of the manifest",
+            missing,
+        )
 
 
 def require_unique(frame: pd.DataFrame, column: str, *, where: str, label: str | None = None) -> None:
@@ -39,8 +44,11 @@ def require_unique(frame: pd.DataFrame, column: str, *, where: str, label: str |
     """
     values = frame[column]
     column = label or column
-    problems = [f"feature {i + 1}: empty {column!r}" for i in range(len(frame)) if pd.isna(values.iloc[i])
-                or str(values.iloc[i]).strip() == ""]
+    problems = [
+        f"feature {i + 1}: empty {column!r}"
+        for i in range(len(frame))
+        if pd.isna(values.iloc[i]) or str(values.iloc[i]).strip() == ""
+    ]
     repeated: dict[object, list[int]] = {}
     for i in np.flatnonzero((values.duplicated(keep=False) & values.notna()).to_numpy()):
         repeated.setdefault(values.iloc[i], []).append(int(i) + 1)
@@ -56,8 +64,9 @@ def require_metric(frame: gpd.GeoDataFrame | gpd.GeoSeries, *, where: str) -> No
         raise CRSError(f"{where}: must be in EPSG:31370 before metric work, not {frame.crs}")
 
 
-def repair_polygons(frame: gpd.GeoDataFrame, *, ids: Iterable[object],
-                    where: str) -> tuple[gpd.GeoDataFrame, list[str]]:
+def repair_polygons(
+    frame: gpd.GeoDataFrame, *, ids: Iterable[object], where: str
+) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Make every geometry a valid (Multi)Polygon, returning the repaired frame and a report.
 
     Invalid polygons are repaired with :func:`shapely.make_valid` (structure method, keeping the
@@ -85,8 +94,10 @@ def repair_polygons(frame: gpd.GeoDataFrame, *, ids: Iterable[object],
             if fixed.geom_type == "GeometryCollection":
                 fixed = shapely.union_all([g for g in fixed.geoms if g.geom_type.endswith("Polygon")])
             if fixed.is_empty:
-                raise InputError(f"{where}: feature {i + 1} ({ids[i]}): invalid geometry "
-                                 f"({reason}) that has no area once repaired; fix it in the source")
+                raise InputError(
+                    f"{where}: feature {i + 1} ({ids[i]}): invalid geometry "
+                    f"({reason}) that has no area once repaired; fix it in the source"
+                )
             geoms[i] = fixed
             notes.append(f"{where}: feature {i + 1} ({ids[i]}): invalid geometry ({reason}) repaired")
         frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))

@@ -28,8 +28,9 @@ METHODS: dict[str, str] = {
 SLIVER_SHARE = 0.001  # pieces under 0.1 % of a sector's area are digitising differences, not parts
 
 
-def sector_crosswalk(sectors: gpd.GeoDataFrame, neighbourhoods: gpd.GeoDataFrame, *,
-                     method: str = "residential") -> pd.DataFrame:
+def sector_crosswalk(
+    sectors: gpd.GeoDataFrame, neighbourhoods: gpd.GeoDataFrame, *, method: str = "residential"
+) -> pd.DataFrame:
     """Build the crosswalk between sectors and neighbourhoods.
 
     Parameters
@@ -56,18 +57,22 @@ def sector_crosswalk(sectors: gpd.GeoDataFrame, neighbourhoods: gpd.GeoDataFrame
     s_idx, n_idx = shapely.STRtree(n_geoms).query(s_geoms, predicate="intersects")
     areas = shapely.area(shapely.intersection(s_geoms[s_idx], n_geoms[n_idx]))
     sector_area = shapely.area(s_geoms)[s_idx]
-    table = pd.DataFrame({
-        "sector_code": sectors["code"].to_numpy()[s_idx],
-        "neighbourhood_code": neighbourhoods["code"].to_numpy()[n_idx],
-        "area_m2": areas,
-        "area_share": areas / sector_area,
-        "residential": neighbourhoods["residential"].to_numpy()[n_idx],
-    })
+    table = pd.DataFrame(
+        {
+            "sector_code": sectors["code"].to_numpy()[s_idx],
+            "neighbourhood_code": neighbourhoods["code"].to_numpy()[n_idx],
+            "area_m2": areas,
+            "area_share": areas / sector_area,
+            "residential": neighbourhoods["residential"].to_numpy()[n_idx],
+        }
+    )
     table = table[table["area_share"] >= SLIVER_SHARE]
     orphans = sorted(set(sectors["code"]) - set(table["sector_code"]))
     if orphans:
-        raise InputError(f"sectors outside every neighbourhood: {', '.join(orphans[:10])}; "
-                         "check that both files cover the same region")
+        raise InputError(
+            f"sectors outside every neighbourhood: {', '.join(orphans[:10])}; "
+            "check that both files cover the same region"
+        )
     table = table.sort_values(["sector_code", "area_share"], ascending=[True, False])
     table["largest"] = ~table["sector_code"].duplicated()
     if method == "largest":

@@ -107,12 +107,16 @@ def check_declared_crs(x: np.ndarray, y: np.ndarray, declared: CRS, *, where: st
     if epsg in found or not np.isfinite(x).any():
         return
     if epsg == 4326 and candidate_crs(y, x) == [4326]:
-        raise CRSError(f"{where}: coordinates look like latitude/longitude swapped; "
-                       "longitude (about 4.3) must come first as x, latitude (about 50.8) as y")
+        raise CRSError(
+            f"{where}: coordinates look like latitude/longitude swapped; "
+            "longitude (about 4.3) must come first as x, latitude (about 50.8) as y"
+        )
     if found:
         raise CRSError(
             f"{where}: coordinates are declared in {_NAMES[epsg]} but their values fit "
             f"{_NAMES[found[0]]}; declare the CRS they are really in (e.g. --crs {found[0]})"
         )
-    raise CRSError(f"{where}: coordinates declared in {_NAMES[epsg]} lie outside Belgium; "
-                   "check the CRS and the coordinate columns")
+    raise CRSError(
+        f"{where}: coordinates declared in {_NAMES[epsg]} lie outside Belgium; "
+        "check the CRS and the coordinate columns"
+    )

@@ -40,8 +40,9 @@ def _units(path: Path) -> dict[str, gpd.GeoDataFrame]:
     return {level: read_table(path, level) for level in levels}
 
 
-def store_sites(path: str | Path, imported: SiteImport, *, provenance: Provenance,
-                file: str, fmt: str) -> StoreReport:
+def store_sites(
+    path: str | Path, imported: SiteImport, *, provenance: Provenance, file: str, fmt: str
+) -> StoreReport:
     """Put imported sites in a workspace, replacing the sites of the same source.
 
     All sites are placed again (located in, active on, outside the region) and the workspace is
@@ -68,36 +69,87 @@ def store_sites(path: str | Path, imported: SiteImport, *, provenance: Provenanc
         sources = sources[sources["source"] != imported.source]
     described = asdict(provenance)
     described["description"] = described.pop("source")
-    sources = pd.concat([sources, pd.DataFrame([{
-        "source": imported.source, "file": file, "format": fmt, "crs": imported.crs,
-        "sites": len(imported.sites), **described, "imported_at": imported_at}])],
-        ignore_index=True)
-    report = read_table(path, REPORT) if REPORT in tables else pd.DataFrame(columns=["source", *REPORT_COLUMNS])
-    report = pd.concat([report[report["source"] != imported.source],
-                        imported.report.assign(source=imported.source)[["source", *REPORT_COLUMNS]]],
-                       ignore_index=True)
-    joined = Provenance(source="; ".join(sources["source"] + ": " + sources["file"].map(lambda f: Path(f).name)),
-                        vintage="; ".join(sources["vintage"].astype(str)),
-                        licence="; ".join(dict.fromkeys(sources["licence"].astype(str))),
-                        attribution="; ".join(dict.fromkeys(sources["attribution"].astype(str))))
+    sources = pd.concat(
+        [
+            sources,
+            pd.DataFrame(
+                [
+                    {
+                        "source": imported.source,
+                        "file": file,
+                        "format": fmt,
+                        "crs": imported.crs,
+                        "sites": len(imported.sites),
+                        **described,
+                        "imported_at": imported_at,
+                    }
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
+    report = (
+        read_table(path, REPORT) if REPORT in tables else pd.DataFrame(columns=["source", *REPORT_COLUMNS])
+    )
+    report = pd.concat(
+        [
+            report[report["source"] != imported.source],
+            imported.report.assign(source=imported.source)[["source", *REPORT_COLUMNS]],
+        ],
+        ignore_index=True,
+    )
+    joined = Provenance(
+        source="; ".join(sources["source"] + ": " + sources["file"].map(lambda f: Path(f).name)),
+        vintage="; ".join(sources["vintage"].astype(str)),
+        licence="; ".join(dict.fromkeys(sources["licence"].astype(str))),
+        attribution="; ".join(dict.fromkeys(sources["attribution"].astype(str))),
+    )
     records = {
-        SITES: TableRecord("Activity sites", joined, "imported by source; located in sectors, "
-                           "neighbourhoods and communes by point in polygon (EPSG:31370); a point on a "
-                           "border goes to the lowest code", synthetic),
-        LINKS: TableRecord("Sites located in and active on units", joined,
-                           "located_in: point in polygon; active_on: the declared zone d'action", synthetic),
-        SOURCES: TableRecord("Sources of the activity sites", joined, "one row per imported source",
-                             synthetic),
-        REPORT: TableRecord("Problems found while importing sites", joined,
-                            "one row per rejected or questionable record, with its row number", synthetic),
+        SITES: TableRecord(
+            "Activity sites",
+            joined,
+            "imported by source; located in sectors, "
+            "neighbourhoods and communes by point in polygon (EPSG:31370); a point on a "
+            "border goes to the lowest code",
+            synthetic,
+        ),
+        LINKS: TableRecord(
+            "Sites located in and active on units",
+            joined,
+            "located_in: point in polygon; active_on: the declared zone d'action",
+            synthetic,
+        ),
+        SOURCES: TableRecord(
+            "Sources of the activity sites", joined, "one row per imported source", synthetic
+        ),
+        REPORT: TableRecord(
+            "Problems found while importing sites",
+            joined,
+            "one row per rejected or questionable record, with its row number",
+            synthetic,
+        ),
     }
     update_workspace(path, {SITES: placed, LINKS: links, SOURCES: sources, REPORT: report}, records)
     mine = placed[placed["source"] == imported.source]
     names = units["communes"].set_index("code")["name_fr"]
-    per_commune = mine["commune_code"].map(names).fillna(
-        mine["outside_region"].map({True: "(outside the region)", False: "(no location)"})
-        .where(mine["located"], "(no location)")).value_counts()
-    return StoreReport(source=imported.source, imported=len(mine), replaced=replaced, total=len(placed),
-                       outside_region=int(mine["outside_region"].sum()),
-                       without_location=int((~mine["located"]).sum()), problems=imported.report,
-                       per_commune=per_commune, notes=notes)
+    per_commune = (
+        mine["commune_code"]
+        .map(names)
+        .fillna(
+            mine["outside_region"]
+            .map({True: "(outside the region)", False: "(no location)"})
+            .where(mine["located"], "(no location)")
+        )
+        .value_counts()
+    )
+    return StoreReport(
+        source=imported.source,
+        imported=len(mine),
+        replaced=replaced,
+        total=len(placed),
+        outside_region=int(mine["outside_region"].sum()),
+        without_location=int((~mine["located"]).sum()),
+        problems=imported.report,
+        per_commune=per_commune,
+        notes=notes,
+    )

@@ -42,9 +42,11 @@ IMPORTERS: dict[str, Importer] = {}
 
 def register(name: str) -> Callable[[Importer], Importer]:
     """Register an importer under a format name."""
+
     def add(function: Importer) -> Importer:
         IMPORTERS[name] = function
         return function
+
     return add
 
 
@@ -63,9 +65,12 @@ def taxonomy_categories() -> frozenset[str]:
 # Column names recognised without a mapping (lower case) for each field and for coordinates.
 _GUESSES: dict[str, tuple[str, ...]] = {
     "source_id": ("id", "site_id", "identifier", "identifiant", "code"),
-    "name_fr": ("name_fr", "nom", "nom_fr", "name"), "name_nl": ("name_nl", "naam", "naam_nl"),
-    "postcode": ("postcode", "code_postal", "cp", "zip"), "commune_declared": ("commune", "gemeente"),
-    "lon": ("lon", "lng", "long", "longitude"), "lat": ("lat", "latitude"),
+    "name_fr": ("name_fr", "nom", "nom_fr", "name"),
+    "name_nl": ("name_nl", "naam", "naam_nl"),
+    "postcode": ("postcode", "code_postal", "cp", "zip"),
+    "commune_declared": ("commune", "gemeente"),
+    "lon": ("lon", "lng", "long", "longitude"),
+    "lat": ("lat", "latitude"),
     "x": ("x", "x_lambert", "x_lambert72", "lambert_x", "x_31370", "x_3812", "coord_x"),
     "y": ("y", "y_lambert", "y_lambert72", "lambert_y", "y_31370", "y_3812", "coord_y"),
 }
@@ -80,12 +85,14 @@ def _map_columns(frame: pd.DataFrame, columns: Mapping[str, str], where: str) ->
         raise InputError(f"--column {unknown[0]}=…: unknown field; fields are {', '.join(sorted(known))}")
     missing = [f"{field}={col}" for field, col in columns.items() if col not in frame.columns]
     if missing:
-        raise InputError(f"{where}: no column {', '.join(missing)}; columns are "
-                         f"{', '.join(map(str, frame.columns))}")
+        raise InputError(
+            f"{where}: no column {', '.join(missing)}; columns are {', '.join(map(str, frame.columns))}"
+        )
     out = pd.DataFrame(index=frame.index)
     for field in [*FIELDS, "lon", "lat", "x", "y"]:
-        column = columns.get(field) or next((lower[g] for g in (field, *_GUESSES.get(field, ()))
-                                            if g in lower), None)
+        column = columns.get(field) or next(
+            (lower[g] for g in (field, *_GUESSES.get(field, ())) if g in lower), None
+        )
         if column is not None:
             out[field] = frame[column]
     return out
@@ -122,14 +129,14 @@ def osm_rules() -> pd.DataFrame:
     return pd.read_csv(DATA / "osm_categories.csv", dtype=str, keep_default_na=False)
 
 
-def osm_categories(tags: Mapping[str, Any]) -> list[str]:
+def osm_categories(tags: Mapping[Any, Any]) -> list[str]:
     """Categories of an OSM feature by the rules of ``data/osm_categories.csv``."""
     name = " ".join(str(tags.get(k, "")) for k in ("name", "name:fr", "name:nl"))
     found = []
-    for rule in osm_rules().itertuples():
-        if str(tags.get(rule.key, "")) == rule.value and (
-                not rule.name_pattern or re.search(rule.name_pattern, name)):
-            found.append(rule.category_id)
+    rules = osm_rules()[["key", "value", "name_pattern", "category_id"]].astype(str)
+    for key, value, pattern, category in rules.itertuples(index=False, name=None):
+        if str(tags.get(key, "")) == value and (not pattern or re.search(pattern, name)):
+            found.append(category)
     return list(dict.fromkeys(found))
 
 
@@ -145,18 +152,30 @@ def read_osm(path: Path, columns: Mapping[str, str]) -> Records:
     def tag(key: str) -> pd.Series:
         return tags[key] if key in tags else pd.Series(pd.NA, index=tags.index)
 
-    records = pd.DataFrame({
-        "source_id": tags["osm_id"].astype("string"),
-        "name_fr": tag("name:fr").fillna(tag("name")), "name_nl": tag("name:nl").fillna(tag("name")),
-        "street_fr": tag("addr:street"), "number": tag("addr:housenumber"),
-        "postcode": tag("addr:postcode"), "commune_declared": tag("addr:city"),
-        "categories": [join_list(osm_categories(row)) for row in tags.to_dict("records")],
-        "capacity_places": tag("capacity"),
-        "updated": pd.NA,
-        "x": shapely.get_x(points), "y": shapely.get_y(points),
-    })
-    records["tags"] = [join_list(f"{k}={row[k]}" for k in ("amenity", "healthcare", "social_facility")
-                                     if k in row and pd.notna(row[k])) for row in tags.to_dict("records")]
+    records = pd.DataFrame(
+        {
+            "source_id": tags["osm_id"].astype("string"),
+            "name_fr": tag("name:fr").fillna(tag("name")),
+            "name_nl": tag("name:nl").fillna(tag("name")),
+            "street_fr": tag("addr:street"),
+            "number": tag("addr:housenumber"),
+            "postcode": tag("addr:postcode"),
+            "commune_declared": tag("addr:city"),
+            "categories": [join_list(osm_categories(row)) for row in tags.to_dict("records")],
+            "capacity_places": tag("capacity"),
+            "updated": pd.NA,
+            "x": shapely.get_x(points),
+            "y": shapely.get_y(points),
+        }
+    )
+    records["tags"] = [
+        join_list(
+            f"{k}={row[k]}"
+            for k in ("amenity", "healthcare", "social_facility")
+            if k in row and pd.notna(row[k])
+        )
+        for row in tags.to_dict("records")
+    ]
     return Records(records, frame.crs, rows=list(range(1, len(frame) + 1)))
 
 
@@ -175,11 +194,12 @@ def read_directory(path: Path, columns: Mapping[str, str]) -> Records:
     except UnicodeDecodeError:
         raise InputError(f"{path}: a directory JSON file must be UTF-8") from None
     except json.JSONDecodeError as error:
-        raise InputError(f"{path}: not valid JSON (line {error.lineno}, column {error.colno}: "
-                         f"{error.msg})") from None
+        raise InputError(
+            f"{path}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+        ) from None
     organisations = data.get("organisations") if isinstance(data, dict) else data
     if not isinstance(organisations, list):
-        raise InputError(f"{path}: expected {{\"organisations\": [...]}} (see data/directory_format.md)")
+        raise InputError(f'{path}: expected {{"organisations": [...]}} (see data/directory_format.md)')
     rows = []
     for org in organisations:
         for site in org.get("sites", []) if isinstance(org, dict) else []:
@@ -190,29 +210,49 @@ def read_directory(path: Path, columns: Mapping[str, str]) -> Records:
             coords = site.get("coordinates") or {}
             capacity = site.get("capacity") or {}
             agreements = site.get("agreements") or []
-            rows.append({
-                "source_id": site.get("id"), "organisation_id": org.get("id"),
-                "organisation_fr": _text(org.get("name"), "fr"), "organisation_nl": _text(org.get("name"), "nl"),
-                "name_fr": _text(site.get("name"), "fr"), "name_nl": _text(site.get("name"), "nl"),
-                "street_fr": _text(address.get("street"), "fr"), "street_nl": _text(address.get("street"), "nl"),
-                "number": address.get("number"), "postcode": address.get("postcode"),
-                "commune_declared": commune.get("nis") if isinstance(commune, dict) else commune,
-                "categories": site.get("categories") or [],
-                "accreditations": [a.get("id") for a in agreements if isinstance(a, dict)],
-                "authorities": list(dict.fromkeys(a.get("authority") for a in agreements if isinstance(a, dict))),
-                "offer_types": site.get("offer_types") or [], "languages": site.get("languages") or [],
-                "zone_action": [f"{z.get('level')}:{z.get('code')}" for z in site.get("zone_action") or []
-                                if isinstance(z, dict)],
-                "capacity_places": capacity.get("places"), "capacity_beds": capacity.get("beds"),
-                "published": site.get("published", True), "head_office_only": site.get("head_office_only", False),
-                "updated": site.get("updated"),
-                "lambert_x": coords.get("x_lambert72"), "lambert_y": coords.get("y_lambert72"),
-                "x": coords.get("lon"), "y": coords.get("lat"),
-            })
+            rows.append(
+                {
+                    "source_id": site.get("id"),
+                    "organisation_id": org.get("id"),
+                    "organisation_fr": _text(org.get("name"), "fr"),
+                    "organisation_nl": _text(org.get("name"), "nl"),
+                    "name_fr": _text(site.get("name"), "fr"),
+                    "name_nl": _text(site.get("name"), "nl"),
+                    "street_fr": _text(address.get("street"), "fr"),
+                    "street_nl": _text(address.get("street"), "nl"),
+                    "number": address.get("number"),
+                    "postcode": address.get("postcode"),
+                    "commune_declared": commune.get("nis") if isinstance(commune, dict) else commune,
+                    "categories": site.get("categories") or [],
+                    "accreditations": [a.get("id") for a in agreements if isinstance(a, dict)],
+                    "authorities": list(
+                        dict.fromkeys(a.get("authority") for a in agreements if isinstance(a, dict))
+                    ),
+                    "offer_types": site.get("offer_types") or [],
+                    "languages": site.get("languages") or [],
+                    "zone_action": [
+                        f"{z.get('level')}:{z.get('code')}"
+                        for z in site.get("zone_action") or []
+                        if isinstance(z, dict)
+                    ],
+                    "capacity_places": capacity.get("places"),
+                    "capacity_beds": capacity.get("beds"),
+                    "published": site.get("published", True),
+                    "head_office_only": site.get("head_office_only", False),
+                    "updated": site.get("updated"),
+                    "lambert_x": coords.get("x_lambert72"),
+                    "lambert_y": coords.get("y_lambert72"),
+                    "x": coords.get("lon"),
+                    "y": coords.get("lat"),
+                }
+            )
     if not rows:
         raise InputError(f"{path}: holds no activity site (organisations[].sites[] is empty)")
-    return Records(pd.DataFrame(rows).astype({"x": "string", "y": "string"}), CRS.from_epsg(4326),
-                   rows=list(range(1, len(rows) + 1)))
+    return Records(
+        pd.DataFrame(rows).astype({"x": "string", "y": "string"}),
+        CRS.from_epsg(4326),
+        rows=list(range(1, len(rows) + 1)),
+    )
 
 
 def detect_format(path: Path) -> str:
@@ -227,8 +267,13 @@ def detect_format(path: Path) -> str:
     return "vector"
 
 
-def import_sites(path: str | Path, *, source: str | None = None, fmt: str | None = None,
-                 columns: Mapping[str, str] | None = None) -> SiteImport:
+def import_sites(
+    path: str | Path,
+    *,
+    source: str | None = None,
+    fmt: str | None = None,
+    columns: Mapping[str, str] | None = None,
+) -> SiteImport:
     """Read sites from a file with the importer of its format.
 
     Parameters
@@ -253,5 +298,11 @@ def import_sites(path: str | Path, *, source: str | None = None, fmt: str | None
     if fmt not in IMPORTERS:
         raise InputError(f"--format {fmt!r} is unknown; formats are {', '.join(IMPORTERS)}")
     records = IMPORTERS[fmt](path, dict(columns or {}))
-    return sites_from_records(records.frame, source=source or path.stem, where=str(path),
-                              crs=records.crs, rows=records.rows, known_categories=taxonomy_categories())
+    return sites_from_records(
+        records.frame,
+        source=source or path.stem,
+        where=str(path),
+        crs=records.crs,
+        rows=records.rows,
+        known_categories=taxonomy_categories(),
+    )

@@ -59,11 +59,20 @@ def unit_index(units: gpd.GeoDataFrame, *, cell: float = 5.0) -> UnitIndex:
     transform = Affine(cell, 0.0, xmin - cell, 0.0, -cell, ymax + cell)
     dtype = "int16" if len(geoms) < np.iinfo(np.int16).max else "int32"
     grid = rasterio.features.rasterize(
-        ((g, i) for i, g in enumerate(geoms)), out_shape=(height, width), transform=transform,
-        fill=OUTSIDE, dtype=dtype)
+        ((g, i) for i, g in enumerate(geoms)),
+        out_shape=(height, width),
+        transform=transform,
+        fill=OUTSIDE,
+        dtype=dtype,
+    )
     crossed = rasterio.features.rasterize(
-        ((b, 1) for b in shapely.boundary(geoms)), out_shape=(height, width), transform=transform,
-        fill=0, all_touched=True, dtype="uint8").astype(bool)
+        ((b, 1) for b in shapely.boundary(geoms)),
+        out_shape=(height, width),
+        transform=transform,
+        fill=0,
+        all_touched=True,
+        dtype="uint8",
+    ).astype(bool)
     # a line lying exactly on a cell edge may mark only one side: widen the band by one cell
     band = crossed.copy()
     band[1:, :] |= crossed[:-1, :]
@@ -71,8 +80,13 @@ def unit_index(units: gpd.GeoDataFrame, *, cell: float = 5.0) -> UnitIndex:
     band[:, 1:] |= crossed[:, :-1]
     band[:, :-1] |= crossed[:, 1:]
     grid[band] = BOUNDARY
-    return UnitIndex(codes=units["code"].to_numpy(dtype=object), geoms=geoms,
-                     tree=shapely.STRtree(geoms), grid=grid, transform=transform)
+    return UnitIndex(
+        codes=units["code"].to_numpy(dtype=object),
+        geoms=geoms,
+        tree=shapely.STRtree(geoms),
+        grid=grid,
+        transform=transform,
+    )
 
 
 def locate_xy(index: UnitIndex, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -112,16 +126,29 @@ def locate(points: gpd.GeoSeries, index: UnitIndex) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(positions, categories=categories), index=points.index)
 
 
-LEVEL_ALIASES = {"commune": "communes", "communes": "communes", "gemeente": "communes",
-                 "neighbourhood": "neighbourhoods", "neighbourhoods": "neighbourhoods",
-                 "quartier": "neighbourhoods", "wijk": "neighbourhoods",
-                 "sector": "sectors", "sectors": "sectors", "region": "region", "gewest": "region"}
-LOCATED_COLUMNS = {"sectors": "sector_code", "neighbourhoods": "neighbourhood_code",
-                   "communes": "commune_code"}
+LEVEL_ALIASES = {
+    "commune": "communes",
+    "communes": "communes",
+    "gemeente": "communes",
+    "neighbourhood": "neighbourhoods",
+    "neighbourhoods": "neighbourhoods",
+    "quartier": "neighbourhoods",
+    "wijk": "neighbourhoods",
+    "sector": "sectors",
+    "sectors": "sectors",
+    "region": "region",
+    "gewest": "region",
+}
+LOCATED_COLUMNS = {
+    "sectors": "sector_code",
+    "neighbourhoods": "neighbourhood_code",
+    "communes": "commune_code",
+}
 
 
-def place_sites(sites: gpd.GeoDataFrame, units: dict[str, gpd.GeoDataFrame],
-                region: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, pd.DataFrame, list[str]]:
+def place_sites(
+    sites: gpd.GeoDataFrame, units: dict[str, gpd.GeoDataFrame], region: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, list[str]]:
     """Place sites: the units they are located in, whether they lie outside the region, and the
     units they are active on (their zone d'action).
 
@@ -138,9 +165,9 @@ def place_sites(sites: gpd.GeoDataFrame, units: dict[str, gpd.GeoDataFrame],
     -------
     sites, site_units, notes
         Sites with ``sector_code``, ``neighbourhood_code``, ``commune_code``, ``located``,
-        ``outside_region`` (located in no commune) and ``distance_to_region_m``; the long table ``site_id, relation,
-        level, code`` with ``relation`` = ``located_in`` or ``active_on``; notes on zone d'action
-        values naming no unit.
+        ``outside_region`` (located in no commune) and ``distance_to_region_m``; the long table
+        ``site_id, relation, level, code`` with ``relation`` = ``located_in`` or ``active_on``;
+        notes on zone d'action values naming no unit.
     """
     out = sites.copy()
     geoms = out.geometry.to_numpy()
@@ -158,8 +185,16 @@ def place_sites(sites: gpd.GeoDataFrame, units: dict[str, gpd.GeoDataFrame],
         found = codes.notna().to_numpy()
         if level == "communes":  # communes tile the region: outside them is outside the region
             out["outside_region"] = has_point & ~found
-        links.append(pd.DataFrame({"site_id": out["site_id"].to_numpy()[found], "relation": "located_in",
-                                   "level": level, "code": codes[found].astype(str).to_numpy()}))
+        links.append(
+            pd.DataFrame(
+                {
+                    "site_id": out["site_id"].to_numpy()[found],
+                    "relation": "located_in",
+                    "level": level,
+                    "code": codes[found].astype(str).to_numpy(),
+                }
+            )
+        )
     known = {level: set(frame["code"]) for level, frame in units.items()} | {"region": {"region"}}
     notes: list[str] = []
     active = []

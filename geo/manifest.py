@@ -43,9 +43,13 @@ UNIT_FIELDS: dict[str, dict[str, tuple[bool, str]]] = {
         "sectors": (False, "sector codes of the zone (a zoning given as a table)"),
     },
 }
-INDICATOR_FIELDS = {"unit_code": "unit code (neighbourhood, sector or commune)",
-                    "indicator": "indicator label", "unit": "unit of measure",
-                    "year": "year", "value": "value"}
+INDICATOR_FIELDS = {
+    "unit_code": "unit code (neighbourhood, sector or commune)",
+    "indicator": "indicator label",
+    "unit": "unit of measure",
+    "year": "year",
+    "value": "value",
+}
 
 
 @dataclass(frozen=True)
@@ -122,22 +126,29 @@ def read_manifest(name_or_path: str | Path, *, data_dir: str | Path | None = Non
             return None
         file = base / spec["file"]
         if not file.exists():
-            problems.append(f"[{section}] file {file} does not exist"
-                            + ("" if data_dir else "; give the folder holding the files with --data-dir"))
+            problems.append(
+                f"[{section}] file {file} does not exist"
+                + ("" if data_dir else "; give the folder holding the files with --data-dir")
+            )
         columns = {name: name for name in (fields or {})}
         columns.update({str(k): str(v) for k, v in spec.get("columns", {}).items()})
         unknown = set(columns) - set(fields or columns)
         if fields is not None and unknown:
-            problems.append(f"[{section}] columns: unknown field(s) {sorted(unknown)}; "
-                            f"fields are {sorted(fields)}")
+            problems.append(
+                f"[{section}] columns: unknown field(s) {sorted(unknown)}; fields are {sorted(fields)}"
+            )
         prov = {k: str(spec.get(k, "")) for k in ("source", "vintage", "licence", "attribution", "url")}
         for key in ("source", "vintage", "attribution"):
             if not prov[key]:
                 problems.append(f"[{section}] needs '{key}' (provenance is written with every table)")
-        options = {k: v for k, v in spec.items()
-                   if k not in {"file", "columns", "layer", *prov}}
-        return LayerSource(file=file, columns=columns, provenance=Provenance(**prov),
-                           layer=spec.get("layer"), options=options)
+        options = {k: v for k, v in spec.items() if k not in {"file", "columns", "layer", *prov}}
+        return LayerSource(
+            file=file,
+            columns=columns,
+            provenance=Provenance(**prov),
+            layer=spec.get("layer"),
+            options=options,
+        )
 
     units = {}
     for level in ("sectors", "neighbourhoods", "communes"):
@@ -145,16 +156,27 @@ def read_manifest(name_or_path: str | Path, *, data_dir: str | Path | None = Non
             problems.append(f"[{level}] section is missing")
         else:
             units[level] = layer_source(level, raw[level], UNIT_FIELDS[level])
-    indicators = (layer_source("indicators", raw["indicators"], INDICATOR_FIELDS)
-                  if "indicators" in raw else None)
+    indicators = (
+        layer_source("indicators", raw["indicators"], INDICATOR_FIELDS) if "indicators" in raw else None
+    )
     ages = layer_source("sector_ages", raw["sector_ages"], None) if "sector_ages" in raw else None
-    zonings = tuple(z for i, spec in enumerate(raw.get("zonings", []))
-                    if (z := layer_source(f"zonings.{i}", spec, UNIT_FIELDS["zonings"])) is not None)
+    zonings = tuple(
+        z
+        for i, spec in enumerate(raw.get("zonings", []))
+        if (z := layer_source(f"zonings.{i}", spec, UNIT_FIELDS["zonings"])) is not None
+    )
     if problems:
         raise ProblemsError(f"{path}: the manifest is incomplete", problems)
     sectors, neighbourhoods, communes = (units[level] for level in ("sectors", "neighbourhoods", "communes"))
     assert sectors and neighbourhoods and communes  # a missing one is a problem raised above
-    return Manifest(path=path, title=str(raw.get("title", path.stem)),
-                    synthetic=bool(raw.get("synthetic", False)),
-                    sectors=sectors, neighbourhoods=neighbourhoods, communes=communes,
-                    indicators=indicators, sector_ages=ages, zonings=zonings)
+    return Manifest(
+        path=path,
+        title=str(raw.get("title", path.stem)),
+        synthetic=bool(raw.get("synthetic", False)),
+        sectors=sectors,
+        neighbourhoods=neighbourhoods,
+        communes=communes,
+        indicators=indicators,
+        sector_ages=ages,
+        zonings=zonings,
+    )

@@ -26,17 +26,32 @@ LAMBERT_TOLERANCE_M = 100.0
 CHECKS: dict[str, tuple[str, str, str]] = {
     "missing_coordinates": ("coordonnées manquantes", "coördinaten ontbreken", "coordinates missing"),
     "outside_region": ("hors de la région", "buiten het gewest", "outside the region"),
-    "commune_mismatch": ("commune déclarée ≠ coordonnées", "opgegeven gemeente ≠ coördinaten",
-                         "declared commune disagrees with the coordinates"),
-    "swapped_lat_lon": ("latitude et longitude inversées", "breedte- en lengtegraad verwisseld",
-                        "latitude and longitude swapped"),
-    "lambert_mismatch": ("Lambert ≠ WGS84", "Lambert ≠ WGS84",
-                         "Lambert coordinates disagree with WGS84 (wrong CRS)"),
+    "commune_mismatch": (
+        "commune déclarée ≠ coordonnées",
+        "opgegeven gemeente ≠ coördinaten",
+        "declared commune disagrees with the coordinates",
+    ),
+    "swapped_lat_lon": (
+        "latitude et longitude inversées",
+        "breedte- en lengtegraad verwisseld",
+        "latitude and longitude swapped",
+    ),
+    "lambert_mismatch": (
+        "Lambert ≠ WGS84",
+        "Lambert ≠ WGS84",
+        "Lambert coordinates disagree with WGS84 (wrong CRS)",
+    ),
     "duplicate": ("doublon probable", "waarschijnlijk dubbel", "probable duplicate"),
-    "not_supply": ("siège ou fiche non publiée compté comme offre", "zetel of niet-gepubliceerde fiche",
-                   "head office or unpublished record"),
-    "stale": ("non mis à jour depuis plus de 2 ans", "meer dan 2 jaar niet bijgewerkt",
-              "not updated for more than two years"),
+    "not_supply": (
+        "siège ou fiche non publiée compté comme offre",
+        "zetel of niet-gepubliceerde fiche",
+        "head office or unpublished record",
+    ),
+    "stale": (
+        "non mis à jour depuis plus de 2 ans",
+        "meer dan 2 jaar niet bijgewerkt",
+        "not updated for more than two years",
+    ),
 }
 Check = Callable[[gpd.GeoDataFrame, dict[str, gpd.GeoDataFrame], date], pd.DataFrame]
 
@@ -44,10 +59,17 @@ Check = Callable[[gpd.GeoDataFrame, dict[str, gpd.GeoDataFrame], date], pd.DataF
 def _rows(sites: pd.DataFrame, mask: np.ndarray, check: str, detail: object) -> pd.DataFrame:
     chosen = sites[mask]
     details = detail[mask] if isinstance(detail, np.ndarray | pd.Series) else detail
-    return pd.DataFrame({"site_id": chosen["site_id"].to_numpy(), "source_id": chosen["source_id"].to_numpy(),
-                         "name": chosen["name_fr"].fillna(chosen["name_nl"]).to_numpy(),
-                         "check": check, "detail": np.asarray(details, dtype=object) if
-                         isinstance(details, np.ndarray | pd.Series) else details})
+    return pd.DataFrame(
+        {
+            "site_id": chosen["site_id"].to_numpy(),
+            "source_id": chosen["source_id"].to_numpy(),
+            "name": chosen["name_fr"].fillna(chosen["name_nl"]).to_numpy(),
+            "check": check,
+            "detail": np.asarray(details, dtype=object)
+            if isinstance(details, np.ndarray | pd.Series)
+            else details,
+        }
+    )
 
 
 def _missing(sites: gpd.GeoDataFrame, units: dict, today: date) -> pd.DataFrame:
@@ -62,8 +84,11 @@ def _outside(sites: gpd.GeoDataFrame, units: dict, today: date) -> pd.DataFrame:
 
 def _commune(sites: gpd.GeoDataFrame, units: dict, today: date) -> pd.DataFrame:
     communes = units["communes"].set_index("code")
-    by_name = {str(n).lower(): c for c, f, nl in zip(communes.index, communes["name_fr"], communes["name_nl"],
-                                                      strict=True) for n in (f, nl)}
+    by_name = {
+        str(n).lower(): c
+        for c, f, nl in zip(communes.index, communes["name_fr"], communes["name_nl"], strict=True)
+        for n in (f, nl)
+    }
     declared = sites["commune_declared"].astype("string").str.strip()
     code = declared.where(declared.isin(communes.index), declared.str.lower().map(by_name))
     check = (code.notna() & sites["located"] & ~sites["outside_region"].fillna(False)).to_numpy(dtype=bool)
@@ -72,17 +97,23 @@ def _commune(sites: gpd.GeoDataFrame, units: dict, today: date) -> pd.DataFrame:
     distance = np.full(len(sites), np.nan)
     distance[check] = shapely.distance(geoms, sites.geometry.to_numpy()[check])
     flag = check & (distance > 0)
-    detail = [f"declared {d}, located in {c}, {m:.0f} m from {d}" + (" (far)" if m > FAR_FROM_COMMUNE_M else "")
-              for d, c, m in zip(code, sites["commune_code"], distance, strict=True)]
+    detail = [
+        f"declared {d}, located in {c}, {m:.0f} m from {d}" + (" (far)" if m > FAR_FROM_COMMUNE_M else "")
+        for d, c, m in zip(code, sites["commune_code"], distance, strict=True)
+    ]
     return _rows(sites, flag, "commune_mismatch", np.array(detail, dtype=object))
 
 
 def _swapped(sites: gpd.GeoDataFrame, units: dict, today: date) -> pd.DataFrame:
     wgs = (sites["input_crs"] == "WGS84 (EPSG:4326)").to_numpy()
     x, y = sites["input_x"].to_numpy(dtype=float), sites["input_y"].to_numpy(dtype=float)
-    swapped = wgs & np.array([candidate_crs(np.array([b]), np.array([a])) == [4326] and
-                              candidate_crs(np.array([a]), np.array([b])) != [4326]
-                              for a, b in zip(x, y, strict=True)])
+    swapped = wgs & np.array(
+        [
+            candidate_crs(np.array([b]), np.array([a])) == [4326]
+            and candidate_crs(np.array([a]), np.array([b])) != [4326]
+            for a, b in zip(x, y, strict=True)
+        ]
+    )
     return _rows(sites, swapped, "swapped_lat_lon", "lon/lat read the other way round lie in Belgium")
 
 
@@ -102,8 +133,13 @@ def _normal(text: pd.Series) -> pd.Series:
 
 def _duplicates(sites: gpd.GeoDataFrame, units: dict, today: date) -> pd.DataFrame:
     name = _normal(sites["name_fr"].fillna(sites["name_nl"]))
-    address = _normal(sites["street_fr"].fillna(sites["street_nl"])) + " " + _normal(sites["number"]) + " " + \
-        _normal(sites["postcode"])
+    address = (
+        _normal(sites["street_fr"].fillna(sites["street_nl"]))
+        + " "
+        + _normal(sites["number"])
+        + " "
+        + _normal(sites["postcode"])
+    )
     pairs: dict[int, int] = {}
     key = name + "|" + address
     has_address = (address.str.strip() != "") & (name != "")
@@ -115,13 +151,19 @@ def _duplicates(sites: gpd.GeoDataFrame, units: dict, today: date) -> pd.DataFra
     tree = shapely.STRtree(geoms[located])
     left, right = tree.query(geoms[located], predicate="dwithin", distance=DUPLICATE_METRES)
     for a, b in zip(located[left], located[right], strict=True):
-        if a > b and a not in pairs and name.iloc[a] and \
-                difflib.SequenceMatcher(None, name.iloc[a], name.iloc[b]).ratio() >= 0.85:
+        if (
+            a > b
+            and a not in pairs
+            and name.iloc[a]
+            and difflib.SequenceMatcher(None, name.iloc[a], name.iloc[b]).ratio() >= 0.85
+        ):
             pairs[a] = b
     mask = np.zeros(len(sites), bool)
     mask[list(pairs)] = True
-    detail = np.array([f"same as {sites['site_id'].iloc[pairs[i]]}" if i in pairs else ""
-                       for i in range(len(sites))], dtype=object)
+    detail = np.array(
+        [f"same as {sites['site_id'].iloc[pairs[i]]}" if i in pairs else "" for i in range(len(sites))],
+        dtype=object,
+    )
     return _rows(sites, mask, "duplicate", detail)
 
 
@@ -140,14 +182,21 @@ def _stale(sites: gpd.GeoDataFrame, units: dict, today: date) -> pd.DataFrame:
     return _rows(sites, flag, "stale", detail)
 
 
-REGISTRY: dict[str, Check] = {"missing_coordinates": _missing, "outside_region": _outside,
-                              "commune_mismatch": _commune, "swapped_lat_lon": _swapped,
-                              "lambert_mismatch": _lambert, "duplicate": _duplicates,
-                              "not_supply": _not_supply, "stale": _stale}
+REGISTRY: dict[str, Check] = {
+    "missing_coordinates": _missing,
+    "outside_region": _outside,
+    "commune_mismatch": _commune,
+    "swapped_lat_lon": _swapped,
+    "lambert_mismatch": _lambert,
+    "duplicate": _duplicates,
+    "not_supply": _not_supply,
+    "stale": _stale,
+}
 
 
-def quality_report(sites: gpd.GeoDataFrame, units: dict[str, gpd.GeoDataFrame], *,
-                   today: date | None = None) -> pd.DataFrame:
+def quality_report(
+    sites: gpd.GeoDataFrame, units: dict[str, gpd.GeoDataFrame], *, today: date | None = None
+) -> pd.DataFrame:
     """Every flagged site, one row per site and check, in the order of :data:`CHECKS`."""
     today = today or date.today()
     sites = sites.reset_index(drop=True)
@@ -157,8 +206,11 @@ def quality_report(sites: gpd.GeoDataFrame, units: dict[str, gpd.GeoDataFrame], 
 def quality_summary(report: pd.DataFrame, *, total: int, lang: str = "fr") -> str:
     """A short text: how many sites each check flags, in French, Dutch or English."""
     index = {"fr": 0, "nl": 1, "en": 2}[lang]
-    title = {"fr": "Qualité de l'annuaire", "nl": "Kwaliteit van de sociale kaart",
-             "en": "Directory quality"}[lang]
+    title = {
+        "fr": "Qualité de l'annuaire",
+        "nl": "Kwaliteit van de sociale kaart",
+        "en": "Directory quality",
+    }[lang]
     sites_word = {"fr": "lieux", "nl": "locaties", "en": "sites"}[lang]
     lines = [f"{title}: {total} {sites_word}"]
     counts = report["check"].value_counts()

@@ -17,8 +17,14 @@ from geo.errors import InputError
 from geo.sites import split_list
 
 FILTERS = ("category", "sector", "accreditation", "authority", "offer_type", "language")
-_FILTER_FIELDS = {"category": "categories", "sector": "sectors", "accreditation": "accreditations",
-                  "authority": "authorities", "offer_type": "offer_types", "language": "languages"}
+_FILTER_FIELDS = {
+    "category": "categories",
+    "sector": "sectors",
+    "accreditation": "accreditations",
+    "authority": "authorities",
+    "offer_type": "offer_types",
+    "language": "languages",
+}
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,9 @@ def resolve_unit(units: Mapping[str, pd.DataFrame], text: str) -> tuple[str, str
     InputError
         When nothing matches (with the closest names) or several units do (with their levels).
     """
-    level_hint, _, wanted = text.rpartition(":") if ":" in text and not text.startswith("http") else ("", "", text)
+    level_hint, _, wanted = (
+        text.rpartition(":") if ":" in text and not text.startswith("http") else ("", "", text)
+    )
     candidates = {lvl: frame for lvl, frame in units.items() if not level_hint or lvl == level_hint}
     folded = _fold(wanted)
     matches, names = [], []
@@ -75,8 +83,9 @@ def parse_point(text: str, *, crs: str | None = None) -> tuple[float, float]:
     try:
         a, b = (float(v) for v in text.replace(";", ",").split(","))
     except ValueError:
-        raise InputError(f"--near {text!r}: give two numbers, lat,lon (50.84,4.35) or x,y in "
-                         "Lambert (149000,170000)") from None
+        raise InputError(
+            f"--near {text!r}: give two numbers, lat,lon (50.84,4.35) or x,y in Lambert (149000,170000)"
+        ) from None
     if crs is None:
         found = candidate_crs(np.array([b]), np.array([a]))
         if found == [4326]:
@@ -93,8 +102,14 @@ def parse_point(text: str, *, crs: str | None = None) -> tuple[float, float]:
     return point.x, point.y
 
 
-def search_sites(sites: gpd.GeoDataFrame, links: pd.DataFrame, units: Mapping[str, pd.DataFrame],
-                 query: Query, *, sectors_of: Mapping[str, str] | None = None) -> gpd.GeoDataFrame:
+def search_sites(
+    sites: gpd.GeoDataFrame,
+    links: pd.DataFrame,
+    units: Mapping[str, pd.DataFrame],
+    query: Query,
+    *,
+    sectors_of: Mapping[str, str] | None = None,
+) -> gpd.GeoDataFrame:
     """Sites matching a query; sorted by distance when ``near`` is given (``distance_m`` column).
 
     Parameters
@@ -127,8 +142,9 @@ def search_sites(sites: gpd.GeoDataFrame, links: pd.DataFrame, units: Mapping[st
     found = sites[keep].copy()
     if query.near is not None:
         if not 0 < query.distance_m <= 50_000:
-            raise InputError(f"--distance {query.distance_m / 1000:g} km: give a distance above 0 and "
-                             "at most 50 km")
+            raise InputError(
+                f"--distance {query.distance_m / 1000:g} km: give a distance above 0 and at most 50 km"
+            )
         centre = shapely.Point(query.near)
         distance = shapely.distance(found.geometry.to_numpy(), centre)
         found["distance_m"] = np.round(distance, 1)

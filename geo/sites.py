@@ -26,15 +26,23 @@ SEPARATOR = ";"
 FIELDS: dict[str, str] = {
     "source_id": "identifier of the site in its source",
     "organisation_id": "identifier of the organisation running the site",
-    "organisation_fr": "organisation name in French", "organisation_nl": "organisation name in Dutch",
-    "name_fr": "site name in French", "name_nl": "site name in Dutch",
-    "street_fr": "street in French", "street_nl": "street in Dutch", "number": "house number",
-    "postcode": "postcode", "commune_declared": "commune as declared (NIS code or name)",
-    "categories": "category ids (list)", "accreditations": "accreditation ids (list)",
-    "authorities": "accrediting authorities (list)", "offer_types": "offer types (list)",
+    "organisation_fr": "organisation name in French",
+    "organisation_nl": "organisation name in Dutch",
+    "name_fr": "site name in French",
+    "name_nl": "site name in Dutch",
+    "street_fr": "street in French",
+    "street_nl": "street in Dutch",
+    "number": "house number",
+    "postcode": "postcode",
+    "commune_declared": "commune as declared (NIS code or name)",
+    "categories": "category ids (list)",
+    "accreditations": "accreditation ids (list)",
+    "authorities": "accrediting authorities (list)",
+    "offer_types": "offer types (list)",
     "languages": "languages (list)",
     "zone_action": "units the site is active on, as level:code (list), e.g. communes:21001",
-    "capacity_places": "places (childcare, day care)", "capacity_beds": "beds (residential care)",
+    "capacity_places": "places (childcare, day care)",
+    "capacity_beds": "beds (residential care)",
     "published": "published in the directory (true/false)",
     "head_office_only": "head office without activity of its own (true/false)",
     "updated": "date of the last update (YYYY-MM-DD)",
@@ -42,8 +50,15 @@ FIELDS: dict[str, str] = {
     "lambert_x": "Lambert 72 x as declared beside WGS84 coordinates",
     "lambert_y": "Lambert 72 y as declared beside WGS84 coordinates",
 }
-LIST_FIELDS = ("categories", "accreditations", "authorities", "offer_types", "languages", "zone_action",
-               "tags")
+LIST_FIELDS = (
+    "categories",
+    "accreditations",
+    "authorities",
+    "offer_types",
+    "languages",
+    "zone_action",
+    "tags",
+)
 NUMBER_FIELDS = ("capacity_places", "capacity_beds", "lambert_x", "lambert_y")
 FLAG_FIELDS = {"published": True, "head_office_only": False}
 REPORT_COLUMNS = ["row", "source_id", "status", "reason"]
@@ -66,7 +81,7 @@ def join_list(values: Iterable[object]) -> str:
 
 def split_list(value: object) -> list[str]:
     """The values of a list field."""
-    if value is None or (not isinstance(value, list | tuple) and pd.isna(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return []
     return [v.strip() for v in re.split(r"[;,|]", str(value)) if v.strip()]
 
@@ -78,9 +93,15 @@ def _flags(values: pd.Series, default: bool) -> pd.Series:
     return pd.Series(np.where(truthy, True, np.where(falsy, False, default)), index=values.index)
 
 
-def sites_from_records(records: pd.DataFrame, *, source: str, where: str, crs: CRS | None,
-                       rows: Iterable[int] | None = None,
-                       known_categories: set[str] | None = None) -> SiteImport:
+def sites_from_records(
+    records: pd.DataFrame,
+    *,
+    source: str,
+    where: str,
+    crs: CRS | None,
+    rows: Iterable[int] | None = None,
+    known_categories: frozenset[str] | set[str] | None = None,
+) -> SiteImport:
     """Check and normalise site records into sites in EPSG:31370.
 
     Parameters
@@ -104,16 +125,19 @@ def sites_from_records(records: pd.DataFrame, *, source: str, where: str, crs: C
     problems: list[tuple[int, str, str, str]] = []
     ids = records.get("source_id", pd.Series(pd.NA, index=records.index)).astype("string").str.strip()
     if ids.isna().all() or (ids == "").all():
-        raise InputError(f"{where}: no site has an identifier; map the identifier column "
-                         "(source_id) with --column source_id=COLUMN")
+        raise InputError(
+            f"{where}: no site has an identifier; map the identifier column "
+            "(source_id) with --column source_id=COLUMN"
+        )
     missing_id = ids.isna() | (ids == "")
     duplicate = ids.duplicated(keep="first") & ~missing_id
     first_row = dict(zip(ids[~duplicate & ~missing_id], row[~duplicate & ~missing_id], strict=True))
     for i in np.flatnonzero(missing_id):
         problems.append((int(row[i]), "", "rejected", "no identifier"))
     for i in np.flatnonzero(duplicate):
-        problems.append((int(row[i]), str(ids[i]), "rejected",
-                         f"duplicate identifier (first at row {first_row[ids[i]]})"))
+        problems.append(
+            (int(row[i]), str(ids[i]), "rejected", f"duplicate identifier (first at row {first_row[ids[i]]})")
+        )
     keep = ~(missing_id | duplicate).to_numpy()
     records, ids, row = records[keep].reset_index(drop=True), ids[keep].reset_index(drop=True), row[keep]
 
@@ -122,8 +146,14 @@ def sites_from_records(records: pd.DataFrame, *, source: str, where: str, crs: C
     y, bad_y = parse_numbers(xy, "y")
     unusable = pd.Series(bad_x | bad_y)
     for i in np.flatnonzero(unusable.to_numpy()):
-        problems.append((int(row[i]), str(ids[i]), "kept without location",
-                         f"coordinates are not numbers (x={xy['x'][i]!r}, y={xy['y'][i]!r})"))
+        problems.append(
+            (
+                int(row[i]),
+                str(ids[i]),
+                "kept without location",
+                f"coordinates are not numbers (x={xy['x'][i]!r}, y={xy['y'][i]!r})",
+            )
+        )
     x[unusable], y[unusable] = np.nan, np.nan
     for i in np.flatnonzero((x.isna() | y.isna()).to_numpy() & ~unusable.to_numpy()):
         problems.append((int(row[i]), str(ids[i]), "kept without location", "no coordinates"))
@@ -131,8 +161,10 @@ def sites_from_records(records: pd.DataFrame, *, source: str, where: str, crs: C
         found = candidate_crs(x.to_numpy(), y.to_numpy())
         if not found:
             if (x.notna() & y.notna()).any():
-                raise CRSError(f"{where}: cannot tell the CRS of the coordinates from their values; "
-                               "give it with --crs (4326, 31370 or 3812)")
+                raise CRSError(
+                    f"{where}: cannot tell the CRS of the coordinates from their values; "
+                    "give it with --crs (4326, 31370 or 3812)"
+                )
             found = [4326]
         crs = CRS.from_epsg(found[0])
     else:
@@ -144,34 +176,46 @@ def sites_from_records(records: pd.DataFrame, *, source: str, where: str, crs: C
             continue
         values = records[field] if field in records else pd.Series(pd.NA, index=records.index)
         if field in LIST_FIELDS:
-            out[field] = [join_list(split_list(v)) if not isinstance(v, list) else join_list(v)
-                          for v in values]
+            out[field] = [
+                join_list(split_list(v)) if not isinstance(v, list) else join_list(v) for v in values
+            ]
         elif field in NUMBER_FIELDS:
             numbers, bad = parse_numbers(pd.DataFrame({field: values.astype("string")}), field)
             out[field] = numbers
             for i in np.flatnonzero(bad):
-                problems.append((int(row[i]), str(ids[i]), "kept",
-                                 f"{field} is not a number ({values[i]!r}), left empty"))
+                problems.append(
+                    (int(row[i]), str(ids[i]), "kept", f"{field} is not a number ({values[i]!r}), left empty")
+                )
         elif field in FLAG_FIELDS:
             out[field] = _flags(values, FLAG_FIELDS[field]).astype(bool)
         else:
             out[field] = values.astype("string").str.strip()
     if known_categories is not None:
-        for i, cats in enumerate(out["categories"]):
+        for position, cats in enumerate(out["categories"]):
             unknown = [c for c in split_list(cats) if c not in known_categories]
             if not cats:
-                tags = f" ({out['tags'][i]})" if out["tags"][i] else ""
-                problems.append((int(row[i]), str(ids[i]), "kept", f"no category{tags}: "
-                                 "placed and searchable, counted in no theme"))
+                tags = f" ({out['tags'][position]})" if out["tags"][position] else ""
+                problems.append(
+                    (
+                        int(row[position]),
+                        str(ids[position]),
+                        "kept",
+                        f"no category{tags}: placed and searchable, counted in no theme",
+                    )
+                )
             elif unknown:
-                problems.append((int(row[i]), str(ids[i]), "kept",
-                                 f"unknown categor{'y' if len(unknown) == 1 else 'ies'} "
-                                 f"{', '.join(unknown)}"))
+                problems.append(
+                    (
+                        int(row[position]),
+                        str(ids[position]),
+                        "kept",
+                        f"unknown categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}",
+                    )
+                )
     out["input_crs"] = crs_label(crs)
     out["input_x"], out["input_y"] = x.to_numpy(), y.to_numpy()
     points = gpd.GeoSeries.from_xy(x, y, crs=crs).to_crs(METRIC)
     points[x.isna() | y.isna()] = None
     sites = gpd.GeoDataFrame(out, geometry=points.values, crs=METRIC)
     report = pd.DataFrame(problems, columns=REPORT_COLUMNS).sort_values("row", kind="stable")
-    return SiteImport(source=source, sites=sites, report=report.reset_index(drop=True),
-                      crs=crs_label(crs))
+    return SiteImport(source=source, sites=sites, report=report.reset_index(drop=True), crs=crs_label(crs))

@@ -75,8 +75,10 @@ def read_vector(path: str | Path, *, layer: str | None = None) -> gpd.GeoDataFra
     if frame.empty:
         raise InputError(f"{path}: has no features")
     if frame.crs is None:
-        raise CRSError(f"{path}: declares no coordinate reference system; "
-                       "save it with its CRS (e.g. EPSG:31370 or EPSG:4326)")
+        raise CRSError(
+            f"{path}: declares no coordinate reference system; "
+            "save it with its CRS (e.g. EPSG:31370 or EPSG:4326)"
+        )
     xmin, ymin, xmax, ymax = (frame.geometry.bounds[c].to_numpy() for c in ("minx", "miny", "maxx", "maxy"))
     check_declared_crs(np.r_[xmin, xmax], np.r_[ymin, ymax], frame.crs, where=str(path))
     return frame
@@ -120,8 +122,9 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
             raise InputError(f"{path}: is a binary file, not a CSV table")
         delimiter = _sniff_delimiter(text[:8192])
         try:
-            frame = pd.read_csv(StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                                na_values=[""])
+            frame = pd.read_csv(
+                StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, na_values=[""]
+            )
         except pd.errors.EmptyDataError:
             raise InputError(f"{path}: the table is empty") from None
         except pd.errors.ParserError as error:
@@ -132,8 +135,9 @@ def read_table(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
     return frame
 
 
-def parse_numbers(frame: pd.DataFrame, column: str, *,
-                  missing: Sequence[str] = ()) -> tuple[pd.Series, np.ndarray]:
+def parse_numbers(
+    frame: pd.DataFrame, column: str, *, missing: Sequence[str] = ()
+) -> tuple[pd.Series, np.ndarray]:
     """Convert a text column to numbers, accepting decimal commas.
 
     Values listed in ``missing`` (codes such as ``ND`` or ``VS`` for unavailable or suppressed
@@ -153,8 +157,7 @@ def describe_rows(frame: pd.DataFrame, column: str, mask: np.ndarray, *, most: i
     return text + (f" and {positions.size - most} more" if positions.size > most else "")
 
 
-def numeric_column(frame: pd.DataFrame, column: str, *, where: str,
-                   missing: Sequence[str] = ()) -> pd.Series:
+def numeric_column(frame: pd.DataFrame, column: str, *, where: str, missing: Sequence[str] = ()) -> pd.Series:
     """Like :func:`parse_numbers`, but any non-numeric value is an error listing the rows."""
     values, bad = parse_numbers(frame, column, missing=missing)
     if bad.any():
@@ -162,8 +165,9 @@ def numeric_column(frame: pd.DataFrame, column: str, *, where: str,
     return values
 
 
-def indicators_from_file(file: Path, columns: dict[str, str], *,
-                         missing: Sequence[str] = ()) -> tuple[pd.DataFrame, list[str]]:
+def indicators_from_file(
+    file: Path, columns: dict[str, str], *, missing: Sequence[str] = ()
+) -> tuple[pd.DataFrame, list[str]]:
     """Read indicators in long form: one row per unit, indicator and year.
 
     Returns ``unit_code, source_label, unit, year, value`` and notes. Rows without a value, or
@@ -173,19 +177,29 @@ def indicators_from_file(file: Path, columns: dict[str, str], *,
     table = read_table(file)
     require_columns(table, columns, where=str(file))
     where = str(file)
-    out = pd.DataFrame({
-        "unit_code": table[columns["unit_code"]].astype("string").str.strip(),
-        "source_label": table[columns["indicator"]].astype("string").str.strip(),
-        "unit": table[columns["unit"]].astype("string").str.strip(),
-        "year": numeric_column(table, columns["year"], where=where),
-    })
+    out = pd.DataFrame(
+        {
+            "unit_code": table[columns["unit_code"]].astype("string").str.strip(),
+            "source_label": table[columns["indicator"]].astype("string").str.strip(),
+            "unit": table[columns["unit"]].astype("string").str.strip(),
+            "year": numeric_column(table, columns["year"], where=where),
+        }
+    )
     out["value"], bad = parse_numbers(table, columns["value"], missing=missing)
-    notes = [f"{where}: {int(bad.sum())} row(s) left out, their {columns['value']!r} is not a number: "
-             f"{describe_rows(table, columns['value'], bad)}"] if bad.any() else []
+    notes = (
+        [
+            f"{where}: {int(bad.sum())} row(s) left out, their {columns['value']!r} is not a number: "
+            f"{describe_rows(table, columns['value'], bad)}"
+        ]
+        if bad.any()
+        else []
+    )
     out = out[out["value"].notna()]
     if out["year"].isna().any():
-        raise InputError(f"{where}: column {columns['year']!r} is empty in "
-                         f"{int(out['year'].isna().sum())} row(s) that have a value")
+        raise InputError(
+            f"{where}: column {columns['year']!r} is empty in "
+            f"{int(out['year'].isna().sum())} row(s) that have a value"
+        )
     out["year"] = out["year"].astype("int64")
     key = ["unit_code", "source_label", "year"]
     repeated = out.duplicated(keep="first")
@@ -195,7 +209,9 @@ def indicators_from_file(file: Path, columns: dict[str, str], *,
     clash = out.duplicated(key, keep=False)
     if clash.any():
         units = ", ".join(sorted(out.loc[clash, "unit_code"].unique()))
-        notes.append(f"{where}: {int(clash.sum())} row(s) give different values for the same unit, "
-                     f"indicator and year (units {units}); these values are ambiguous and left out")
+        notes.append(
+            f"{where}: {int(clash.sum())} row(s) give different values for the same unit, "
+            f"indicator and year (units {units}); these values are ambiguous and left out"
+        )
         out = out[~clash]
     return out.reset_index(drop=True), notes

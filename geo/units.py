@@ -34,9 +34,14 @@ def _code_text(values: pd.Series) -> pd.Series:
     return values.astype("string").str.strip()
 
 
-def units_from_frame(frame: gpd.GeoDataFrame, level: str, *, columns: Mapping[str, str],
-                     where: str, non_residential_from: int | None = None
-                     ) -> tuple[gpd.GeoDataFrame, list[str]]:
+def units_from_frame(
+    frame: gpd.GeoDataFrame,
+    level: str,
+    *,
+    columns: Mapping[str, str],
+    where: str,
+    non_residential_from: int | None = None,
+) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Map, validate and project units given as a GeoDataFrame.
 
     Parameters
@@ -69,10 +74,13 @@ def units_from_frame(frame: gpd.GeoDataFrame, level: str, *, columns: Mapping[st
     if "population" in wanted:
         pop = numeric_column(frame, wanted["population"], where=where)
         if ((pop < 0) | pop.isna()).any():
-            rows = [f"feature {i + 1} ({out['code'].iloc[i]})" for i in
-                    np.flatnonzero(((pop < 0) | pop.isna()).to_numpy())[:10]]
-            raise ProblemsError(f"{where}: column {wanted['population']!r} needs a population "
-                                "≥ 0 for every unit", rows)
+            rows = [
+                f"feature {i + 1} ({out['code'].iloc[i]})"
+                for i in np.flatnonzero(((pop < 0) | pop.isna()).to_numpy())[:10]
+            ]
+            raise ProblemsError(
+                f"{where}: column {wanted['population']!r} needs a population ≥ 0 for every unit", rows
+            )
         out["population"] = pop.round().astype("int64")
     if level == "neighbourhoods":
         numeric = pd.to_numeric(out["code"], errors="coerce")
@@ -87,8 +95,13 @@ def units_from_frame(frame: gpd.GeoDataFrame, level: str, *, columns: Mapping[st
 def units_from_file(source: LayerSource, level: str) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Read units from the file of a manifest section (see :func:`units_from_frame`)."""
     frame = read_vector(source.file, layer=source.layer)
-    return units_from_frame(frame, level, columns=source.columns, where=str(source.file),
-                            non_residential_from=source.options.get("non_residential_from"))
+    return units_from_frame(
+        frame,
+        level,
+        columns=source.columns,
+        where=str(source.file),
+        non_residential_from=source.options.get("non_residential_from"),
+    )
 
 
 def check_nesting(sectors: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> list[str]:
@@ -99,15 +112,19 @@ def check_nesting(sectors: gpd.GeoDataFrame, communes: gpd.GeoDataFrame) -> list
     """
     unknown = sorted(set(sectors["commune_code"]) - set(communes["code"]))
     if unknown:
-        raise InputError(f"sectors name commune codes that are not in the communes file: "
-                         f"{', '.join(unknown[:10])}; check the 'commune' column of [sectors]")
+        raise InputError(
+            f"sectors name commune codes that are not in the communes file: "
+            f"{', '.join(unknown[:10])}; check the 'commune' column of [sectors]"
+        )
     notes = []
     sums = sectors.groupby("commune_code")["population"].sum()
     if "population" in communes:
         published = communes.set_index("code")["population"]
         for code in published.index[published != sums.reindex(published.index, fill_value=0)]:
-            notes.append(f"commune {code}: published population {published[code]} differs from the "
-                         f"sum of its sectors {sums.get(code, 0)}; the sum is used")
+            notes.append(
+                f"commune {code}: published population {published[code]} differs from the "
+                f"sum of its sectors {sums.get(code, 0)}; the sum is used"
+            )
     return notes
 
 
@@ -122,13 +139,19 @@ def communes_with_population(sectors: gpd.GeoDataFrame, communes: gpd.GeoDataFra
 def region_from_units(communes: gpd.GeoDataFrame, *, name_fr: str, name_nl: str) -> gpd.GeoDataFrame:
     """The region as one feature: the union of the communes, with its population."""
     geometry = shapely.union_all(communes.geometry.values, grid_size=0.01)
-    return gpd.GeoDataFrame({"code": ["region"], "name_fr": [name_fr], "name_nl": [name_nl],
-                             "population": [int(communes["population"].sum())]},
-                            geometry=[geometry], crs=METRIC)
+    return gpd.GeoDataFrame(
+        {
+            "code": ["region"],
+            "name_fr": [name_fr],
+            "name_nl": [name_nl],
+            "population": [int(communes["population"].sum())],
+        },
+        geometry=[geometry],
+        crs=METRIC,
+    )
 
 
-def zoning_from_source(source: LayerSource, sectors: gpd.GeoDataFrame
-                       ) -> tuple[gpd.GeoDataFrame, list[str]]:
+def zoning_from_source(source: LayerSource, sectors: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[str]]:
     """A custom zoning, from polygons or from a table listing the sectors of each zone.
 
     A table needs a ``code`` column and a ``sectors`` column; each row lists one or more sector
@@ -140,29 +163,34 @@ def zoning_from_source(source: LayerSource, sectors: gpd.GeoDataFrame
     if source.file.suffix.lower() in {".csv", ".txt", ".xlsx", ".xlsm"}:
         table = read_table(source.file)
         columns = {**source.columns, "sectors": source.columns.get("sectors", "sectors")}
-        require_columns(table, {f: c for f, c in columns.items() if f in ("code", "sectors")},
-                        where=where)
+        require_columns(table, {f: c for f, c in columns.items() if f in ("code", "sectors")}, where=where)
         pairs = table.assign(_sector=table[columns["sectors"]].str.split(r"[;,]"))
         pairs = pairs.explode("_sector")
         pairs["_sector"] = pairs["_sector"].str.strip()
         unknown = sorted(set(pairs["_sector"].dropna()) - set(sectors["code"]))
         if unknown:
-            raise InputError(f"{where}: unknown sector code(s) {', '.join(unknown[:10])}; "
-                             "give Statbel sector codes such as 21004A00-")
+            raise InputError(
+                f"{where}: unknown sector code(s) {', '.join(unknown[:10])}; "
+                "give Statbel sector codes such as 21004A00-"
+            )
         geoms = sectors.set_index("code").geometry
         groups = pairs.groupby(columns["code"])
         rows = []
         for code, group in groups:
             first = group.iloc[0]
-            rows.append({"code": str(code),
-                         "name_fr": first.get(columns.get("name_fr", ""), str(code)),
-                         "name_nl": first.get(columns.get("name_nl", ""), str(code)),
-                         "geometry": shapely.union_all(geoms.loc[group["_sector"]].values,
-                                                       grid_size=0.01)})
+            rows.append(
+                {
+                    "code": str(code),
+                    "name_fr": first.get(columns.get("name_fr", ""), str(code)),
+                    "name_nl": first.get(columns.get("name_nl", ""), str(code)),
+                    "geometry": shapely.union_all(geoms.loc[group["_sector"]].values, grid_size=0.01),
+                }
+            )
         zones = gpd.GeoDataFrame(rows, crs=METRIC)
         notes: list[str] = []
     else:
-        zones, notes = units_from_frame(read_vector(source.file, layer=source.layer), "zonings",
-                                        columns=source.columns, where=where)
+        zones, notes = units_from_frame(
+            read_vector(source.file, layer=source.layer), "zonings", columns=source.columns, where=where
+        )
     zones.insert(0, "zoning", name)
     return zones, notes

@@ -37,27 +37,42 @@ class TableRecord:
     synthetic: bool = False
 
 
-def _write_frame(path: Path, name: str, frame: pd.DataFrame, record: TableRecord | None,
-                 *, first: bool) -> None:
+def _write_frame(
+    path: Path, name: str, frame: pd.DataFrame, record: TableRecord | None, *, first: bool
+) -> None:
     options = {"IDENTIFIER": record.title} if record else {}
     if record:
         prov = record.provenance
-        options["DESCRIPTION"] = (f"{record.title}. Source: {prov.source} ({prov.vintage}). "
-                                  f"{prov.attribution}." + (" SYNTHETIC DEMONSTRATION DATA."
-                                                            if record.synthetic else ""))
+        options["DESCRIPTION"] = (
+            f"{record.title}. Source: {prov.source} ({prov.vintage}). "
+            f"{prov.attribution}." + (" SYNTHETIC DEMONSTRATION DATA." if record.synthetic else "")
+        )
     frame = frame.copy()
     for column in frame.columns:
-        if column != "geometry" and (isinstance(frame[column].dtype, pd.StringDtype | pd.CategoricalDtype)
-                                     or frame[column].dtype == object):
+        if column != "geometry" and (
+            isinstance(frame[column].dtype, pd.StringDtype | pd.CategoricalDtype)
+            or frame[column].dtype == object
+        ):
             values = frame[column].astype(object)
             frame[column] = values.where(values.notna(), None)  # NULL in the file, not the text "<NA>"
-    pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG",
-                            dataset_options={"VERSION": "1.3"} if first else None,
-                            layer_options={**options, "OVERWRITE": "YES"}, append=False)
+    pyogrio.write_dataframe(
+        frame,
+        path,
+        layer=name,
+        driver="GPKG",
+        dataset_options={"VERSION": "1.3"} if first else None,
+        layer_options={**options, "OVERWRITE": "YES"},
+        append=False,
+    )
 
 
-def write_workspace(path: str | Path, tables: Mapping[str, pd.DataFrame],
-                    records: Mapping[str, TableRecord], *, info: Mapping[str, str]) -> Path:
+def write_workspace(
+    path: str | Path,
+    tables: Mapping[str, pd.DataFrame],
+    records: Mapping[str, TableRecord],
+    *,
+    info: Mapping[str, str],
+) -> Path:
     """Write a new workspace atomically.
 
     Parameters
@@ -92,26 +107,42 @@ def write_workspace(path: str | Path, tables: Mapping[str, pd.DataFrame],
         for name, frame in tables.items():
             _write_frame(tmp, name, frame, records[name], first=first)
             first = False
-        provenance = pd.DataFrame([
-            {"table_name": name, "title": rec.title, **asdict(rec.provenance),
-             "method": rec.method, "synthetic": rec.synthetic, "built_at": built_at}
-            for name, rec in records.items() if name in tables])
+        provenance = pd.DataFrame(
+            [
+                {
+                    "table_name": name,
+                    "title": rec.title,
+                    **asdict(rec.provenance),
+                    "method": rec.method,
+                    "synthetic": rec.synthetic,
+                    "built_at": built_at,
+                }
+                for name, rec in records.items()
+                if name in tables
+            ]
+        )
         _write_frame(tmp, PROVENANCE_TABLE, provenance, None, first=first)
-        _write_frame(tmp, INFO_TABLE, pd.DataFrame(
-            {"key": [*info, "built_at"], "value": [*map(str, info.values()), built_at]}),
-            None, first=False)
+        _write_frame(
+            tmp,
+            INFO_TABLE,
+            pd.DataFrame({"key": [*info, "built_at"], "value": [*map(str, info.values()), built_at]}),
+            None,
+            first=False,
+        )
         os.replace(tmp, path)
     except (OSError, DataSourceError, DataLayerError, sqlite3.Error) as error:
-        raise WorkspaceError(f"{path}: cannot write the workspace ({error}); "
-                             "the previous workspace is unchanged") from None
+        raise WorkspaceError(
+            f"{path}: cannot write the workspace ({error}); the previous workspace is unchanged"
+        ) from None
     finally:
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}-journal").unlink(missing_ok=True)
     return path
 
 
-def update_workspace(path: str | Path, tables: Mapping[str, pd.DataFrame],
-                     records: Mapping[str, TableRecord]) -> Path:
+def update_workspace(
+    path: str | Path, tables: Mapping[str, pd.DataFrame], records: Mapping[str, TableRecord]
+) -> Path:
     """Add or replace tables of an existing workspace, atomically, keeping all the others.
 
     The workspace is copied beside itself, changed, and moved over the original only when every
@@ -131,15 +162,28 @@ def update_workspace(path: str | Path, tables: Mapping[str, pd.DataFrame],
         provenance = provenance[~provenance["table_name"].isin(list(tables))]
         for name, frame in tables.items():
             _write_frame(tmp, name, frame, records[name], first=False)
-        added = pd.DataFrame([{"table_name": name, "title": rec.title, **asdict(rec.provenance),
-                               "method": rec.method, "synthetic": rec.synthetic, "built_at": built_at}
-                              for name, rec in records.items() if name in tables])
-        _write_frame(tmp, PROVENANCE_TABLE, pd.concat([provenance, added], ignore_index=True), None,
-                     first=False)
+        added = pd.DataFrame(
+            [
+                {
+                    "table_name": name,
+                    "title": rec.title,
+                    **asdict(rec.provenance),
+                    "method": rec.method,
+                    "synthetic": rec.synthetic,
+                    "built_at": built_at,
+                }
+                for name, rec in records.items()
+                if name in tables
+            ]
+        )
+        _write_frame(
+            tmp, PROVENANCE_TABLE, pd.concat([provenance, added], ignore_index=True), None, first=False
+        )
         os.replace(tmp, path)
     except (OSError, DataSourceError, DataLayerError, sqlite3.Error) as error:
-        raise WorkspaceError(f"{path}: cannot update the workspace ({error}); "
-                             "the previous workspace is unchanged") from None
+        raise WorkspaceError(
+            f"{path}: cannot update the workspace ({error}); the previous workspace is unchanged"
+        ) from None
     finally:
         tmp.unlink(missing_ok=True)
     return path
@@ -148,8 +192,7 @@ def update_workspace(path: str | Path, tables: Mapping[str, pd.DataFrame],
 def _existing_workspace(path: str | Path) -> Path:
     path = Path(path)
     if not path.is_file():
-        raise SourceNotFoundError(f"{path}: no such workspace; build one with "
-                                  "'socialatlas workspace build'")
+        raise SourceNotFoundError(f"{path}: no such workspace; build one with 'socialatlas workspace build'")
     return path
 
 

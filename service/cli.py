@@ -11,6 +11,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import click
+import pandas as pd
 
 from diagnostics.build import STEPS, BuildReport, build_workspace
 from geo.crosswalk import METHODS
@@ -32,8 +33,10 @@ def _progress(label: str, steps: tuple[str, ...]) -> Iterator[Callable[[str], No
     if not sys.stderr.isatty():
         yield lambda _step: None
         return
-    with click.progressbar(length=len(steps), label=label, file=sys.stderr,
-                           item_show_func=lambda s: s, show_eta=False) as bar:
+    with click.progressbar(
+        length=len(steps), label=label, file=sys.stderr, item_show_func=lambda s: s, show_eta=False
+    ) as bar:
+
         def advance(step: str) -> None:
             bar.update(1, step)
 
@@ -47,8 +50,10 @@ def _print_build(report: BuildReport) -> None:
     click.echo(f"  units: {counts}")
     click.echo(f"  population: {report.population:,}")
     nest = report.nesting
-    click.echo(f"  crosswalk: {nest['at_least_99pct']} of {nest['sectors']} sectors ≥ 99 % in one "
-               f"neighbourhood, {nest['at_least_95pct']} ≥ 95 %, worst {nest['worst_share']:.1%}")
+    click.echo(
+        f"  crosswalk: {nest['at_least_99pct']} of {nest['sectors']} sectors ≥ 99 % in one "
+        f"neighbourhood, {nest['at_least_95pct']} ≥ 95 %, worst {nest['worst_share']:.1%}"
+    )
     for note in report.notes:
         click.echo(f"  note: {note}")
 
@@ -70,13 +75,25 @@ def workspace() -> None:
 
 @workspace.command("build")
 @click.argument("manifest")
-@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The workspace GeoPackage to write (replaced atomically).")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder holding the files the manifest names (default: the manifest's folder).")
-@click.option("--crosswalk", type=click.Choice(list(METHODS)), default="residential",
-              show_default=True, help="How sector counts move to neighbourhoods: "
-              + "; ".join(f"{k}: {v}" for k, v in METHODS.items()))
+@click.option(
+    "--out",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The workspace GeoPackage to write (replaced atomically).",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder holding the files the manifest names (default: the manifest's folder).",
+)
+@click.option(
+    "--crosswalk",
+    type=click.Choice(list(METHODS)),
+    default="residential",
+    show_default=True,
+    help="How sector counts move to neighbourhoods: " + "; ".join(f"{k}: {v}" for k, v in METHODS.items()),
+)
 def workspace_build(manifest: str, out: Path, data_dir: Path | None, crosswalk: str) -> None:
     """Build a workspace from the files a MANIFEST names (a path, or a preset: brussels-2024, demo)."""
     sources = read_manifest(manifest, data_dir=data_dir)
@@ -96,9 +113,11 @@ def workspace_info(path: Path) -> None:
         if name not in provenance.index:
             continue
         rec = provenance.loc[name]
-        click.echo(f"{name}: {len(read_table(path, name))} rows — {rec['title']}; "
-                   f"{rec['source']} ({rec['vintage']}); {rec['attribution']}"
-                   + (" [SYNTHETIC]" if rec["synthetic"] else ""))
+        click.echo(
+            f"{name}: {len(read_table(path, name))} rows — {rec['title']}; "
+            f"{rec['source']} ({rec['vintage']}); {rec['attribution']}"
+            + (" [SYNTHETIC]" if rec["synthetic"] else "")
+        )
 
 
 @cli.group()
@@ -106,8 +125,9 @@ def sites() -> None:
     """Import, search and check the activity sites of a workspace."""
 
 
-KNOWN_SOURCES = {"osm": Provenance("OpenStreetMap extract", "", "ODbL 1.0",
-                                   "© OpenStreetMap contributors (ODbL)")}
+KNOWN_SOURCES = {
+    "osm": Provenance("OpenStreetMap extract", "", "ODbL 1.0", "© OpenStreetMap contributors (ODbL)")
+}
 
 
 def _parse_columns(values: tuple[str, ...]) -> dict[str, str]:
@@ -121,26 +141,40 @@ def _parse_columns(values: tuple[str, ...]) -> dict[str, str]:
 
 
 def _print_store(report: StoreReport) -> None:
-    click.echo(f"source {report.source}: {report.imported} sites imported"
-               + (f" (replacing {report.replaced})" if report.replaced else "")
-               + f"; {report.total} sites in the workspace")
-    click.echo(f"  outside the region (kept, flagged): {report.outside_region}; "
-               f"without location: {report.without_location}")
+    click.echo(
+        f"source {report.source}: {report.imported} sites imported"
+        + (f" (replacing {report.replaced})" if report.replaced else "")
+        + f"; {report.total} sites in the workspace"
+    )
+    click.echo(
+        f"  outside the region (kept, flagged): {report.outside_region}; "
+        f"without location: {report.without_location}"
+    )
     click.echo("  located per commune:")
     for name, count in report.per_commune.items():
         click.echo(f"    {name}: {count}")
     if len(report.problems):
         counts = report.problems.groupby("status").size()
-        click.echo("  problems: " + ", ".join(f"{n} {status}" for status, n in counts.items())
-                   + " (table site_import_report of the workspace; --report FILE for a CSV)")
+        click.echo(
+            "  problems: "
+            + ", ".join(f"{n} {status}" for status, n in counts.items())
+            + " (table site_import_report of the workspace; --report FILE for a CSV)"
+        )
         for row in report.problems.head(5).itertuples():
             click.echo(f"    row {row.row} ({row.source_id}): {row.status}: {row.reason}")
     for note in report.notes[:5]:
         click.echo(f"  note: {note}")
 
 
-def _import(workspace_path: Path, file: Path, *, source: str | None, fmt: str | None,
-            columns: dict[str, str], provenance: Provenance) -> StoreReport:
+def _import(
+    workspace_path: Path,
+    file: Path,
+    *,
+    source: str | None,
+    fmt: str | None,
+    columns: dict[str, str],
+    provenance: Provenance,
+) -> StoreReport:
     fmt = fmt or detect_format(file)
     imported = import_sites(file, source=source, fmt=fmt, columns=columns)
     return store_sites(workspace_path, imported, provenance=provenance, file=str(file), fmt=fmt)
@@ -151,17 +185,34 @@ def _import(workspace_path: Path, file: Path, *, source: str | None, fmt: str | 
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--source", help="Name of the source; re-importing it replaces its sites (default: file name).")
 @click.option("--format", "fmt", type=click.Choice(list(IMPORTERS)), help="Default: from the file.")
-@click.option("--column", "columns", multiple=True, metavar="FIELD=COLUMN",
-              help="Which column holds a field: " + ", ".join([*FIELDS, "lat", "lon", "x", "y"]) + ".")
+@click.option(
+    "--column",
+    "columns",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Which column holds a field: " + ", ".join([*FIELDS, "lat", "lon", "x", "y"]) + ".",
+)
 @click.option("--crs", help="CRS of the coordinates (4326, 31370, 3812; default: told from their values).")
 @click.option("--attribution", help="Attribution carried into every output.")
 @click.option("--licence", default="", help="Licence of the source.")
 @click.option("--vintage", default="", help="Date or year of the data.")
-@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the rows with problems to this CSV.")
-def sites_import(workspace_path: Path, file: Path, source: str | None, fmt: str | None,
-                 columns: tuple[str, ...], crs: str | None, attribution: str | None, licence: str,
-                 vintage: str, report: Path | None) -> None:
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the rows with problems to this CSV.",
+)
+def sites_import(
+    workspace_path: Path,
+    file: Path,
+    source: str | None,
+    fmt: str | None,
+    columns: tuple[str, ...],
+    crs: str | None,
+    attribution: str | None,
+    licence: str,
+    vintage: str,
+    report: Path | None,
+) -> None:
     """Import the sites of FILE into WORKSPACE and place them in its units.
 
     FILE is a CSV/XLSX table with coordinates, a GeoJSON/GeoPackage/Shapefile/FlatGeobuf layer, an
@@ -170,9 +221,12 @@ def sites_import(workspace_path: Path, file: Path, source: str | None, fmt: str 
     mapping = _parse_columns(columns) | ({"crs": crs} if crs else {})
     fmt = fmt or detect_format(file)
     known = KNOWN_SOURCES.get(fmt)
-    provenance = Provenance(source=known.source if known else file.name, vintage=vintage,
-                            licence=licence or (known.licence if known else ""),
-                            attribution=attribution or (known.attribution if known else file.name))
+    provenance = Provenance(
+        source=known.source if known else file.name,
+        vintage=vintage,
+        licence=licence or (known.licence if known else ""),
+        attribution=attribution or (known.attribution if known else file.name),
+    )
     stored = _import(workspace_path, file, source=source, fmt=fmt, columns=mapping, provenance=provenance)
     _print_store(stored)
     if report is not None:
@@ -186,15 +240,29 @@ def sites_import(workspace_path: Path, file: Path, source: str | None, fmt: str 
 @click.option("--active-on", help="Unit the sites are active on (their zone d'action).")
 @click.option("--near", help="A point: lat,lon (WGS84) or x,y (Lambert 72 or 2008).")
 @click.option("--near-crs", help="CRS of --near when its values are ambiguous.")
-@click.option("--distance", "distance_km", type=float, default=1.0, show_default=True,
-              help="Kilometres around --near.")
-@click.option("--filter", "filters", multiple=True, metavar="NAME=VALUE",
-              help=f"Keep sites with this value; NAME is one of {', '.join(FILTERS)}. Repeatable.")
+@click.option(
+    "--distance", "distance_km", type=float, default=1.0, show_default=True, help="Kilometres around --near."
+)
+@click.option(
+    "--filter",
+    "filters",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help=f"Keep sites with this value; NAME is one of {', '.join(FILTERS)}. Repeatable.",
+)
 @click.option("--output", type=click.Choice(["table", "csv"]), default="table", show_default=True)
 @click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
-def sites_search(workspace_path: Path, located_in: str | None, active_on: str | None, near: str | None,
-                 near_crs: str | None, distance_km: float, filters: tuple[str, ...], output: str,
-                 limit: int) -> None:
+def sites_search(
+    workspace_path: Path,
+    located_in: str | None,
+    active_on: str | None,
+    near: str | None,
+    near_crs: str | None,
+    distance_km: float,
+    filters: tuple[str, ...],
+    output: str,
+    limit: int,
+) -> None:
     """Search the sites: located in a unit, active on a unit, near a point, with filters."""
     wanted: dict[str, list[str]] = {}
     for value in filters:
@@ -202,15 +270,36 @@ def sites_search(workspace_path: Path, located_in: str | None, active_on: str | 
         if not sep or name not in FILTERS:
             raise InputError(f"--filter {value!r}: write NAME=VALUE with NAME one of {', '.join(FILTERS)}")
         wanted.setdefault(name, []).append(item)
-    units = {level: read_table(workspace_path, level) for level in list_tables(workspace_path)
-             if level in ("sectors", "neighbourhoods", "communes") or level.startswith("zoning_")}
-    query = Query(located_in=located_in, active_on=active_on,
-                  near=parse_point(near, crs=near_crs) if near else None, distance_m=distance_km * 1000,
-                  filters=wanted)
-    found = search_sites(read_table(workspace_path, SITES), read_table(workspace_path, LINKS), units, query,
-                         sectors_of=taxonomy_sectors())
-    columns = [c for c in ("site_id", "name_fr", "name_nl", "street_fr", "number", "postcode",
-                           "commune_code", "categories", "distance_m") if c in found]
+    units = {
+        level: read_table(workspace_path, level)
+        for level in list_tables(workspace_path)
+        if level in ("sectors", "neighbourhoods", "communes") or level.startswith("zoning_")
+    }
+    query = Query(
+        located_in=located_in,
+        active_on=active_on,
+        near=parse_point(near, crs=near_crs) if near else None,
+        distance_m=distance_km * 1000,
+        filters=wanted,
+    )
+    found = search_sites(
+        _sites(workspace_path), read_table(workspace_path, LINKS), units, query, sectors_of=taxonomy_sectors()
+    )
+    columns = [
+        c
+        for c in (
+            "site_id",
+            "name_fr",
+            "name_nl",
+            "street_fr",
+            "number",
+            "postcode",
+            "commune_code",
+            "categories",
+            "distance_m",
+        )
+        if c in found
+    ]
     shown = found[columns].head(limit)
     if output == "csv":
         click.echo(shown.to_csv(index=False), nl=False)
@@ -221,18 +310,34 @@ def sites_search(workspace_path: Path, located_in: str | None, active_on: str | 
 
 @sites.command("quality")
 @click.argument("workspace_path", metavar="WORKSPACE", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder for quality.csv and quality.txt.")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for quality.csv and quality.txt.",
+)
 @click.option("--lang", type=click.Choice(["fr", "nl", "en"]), default="fr", show_default=True)
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Date records are judged stale against "
-              "(default: today).")
+@click.option(
+    "--as-of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Date records are judged stale against (default: today).",
+)
 def sites_quality(workspace_path: Path, out: Path, lang: str, as_of: datetime | None) -> None:
     """Report sites whose records need the directory team's attention."""
     _write_quality(workspace_path, out, lang=lang, as_of=as_of.date() if as_of else None)
 
 
+def _sites(workspace_path: Path) -> pd.DataFrame:
+    if SITES not in list_tables(workspace_path):
+        raise InputError(
+            f"{workspace_path}: has no activity sites yet; import them with 'socialatlas sites import'"
+        )
+    return read_table(workspace_path, SITES)
+
+
 def _write_quality(workspace_path: Path, out: Path, *, lang: str, as_of: date | None) -> None:
-    site_table = read_table(workspace_path, SITES)
+    site_table = _sites(workspace_path)
     units = {level: read_table(workspace_path, level) for level in ("sectors", "neighbourhoods", "communes")}
     report = quality_report(site_table, units, today=as_of)
     report["check_label"] = report["check"].map(lambda c: CHECKS[c][{"fr": 0, "nl": 1, "en": 2}[lang]])
@@ -247,8 +352,14 @@ def _write_quality(workspace_path: Path, out: Path, *, lang: str, as_of: date | 
 
 
 @cli.command("demo")
-@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
-              show_default=True, help="Folder for the outputs.")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out"),
+    show_default=True,
+    help="Folder for the outputs.",
+)
 def demo(out: Path) -> None:
     """Run the main job on the embedded SYNTHETIC demonstration region."""
     out.mkdir(parents=True, exist_ok=True)
@@ -257,17 +368,35 @@ def demo(out: Path) -> None:
         report = build_workspace(sources, out / "demo.gpkg", progress=step)
     click.echo("SYNTHETIC DEMONSTRATION DATA — not real places or people.")
     _print_build(report)
-    provenance = Provenance(source="socialatlas demonstration directory (synthetic)", vintage="2025",
-                            licence="CC0 1.0", attribution="socialatlas — synthetic demonstration data")
-    _print_store(_import(report.path, DEMO_DIR / "directory.json", source="directory", fmt="directory",
-                         columns={}, provenance=provenance))
+    provenance = Provenance(
+        source="socialatlas demonstration directory (synthetic)",
+        vintage="2025",
+        licence="CC0 1.0",
+        attribution="socialatlas — synthetic demonstration data",
+    )
+    _print_store(
+        _import(
+            report.path,
+            DEMO_DIR / "directory.json",
+            source="directory",
+            fmt="directory",
+            columns={},
+            provenance=provenance,
+        )
+    )
     # the synthetic directory is a snapshot of 1 January 2025: staleness is judged at that date
     _write_quality(report.path, out / "quality", lang="fr", as_of=date(2025, 1, 1))
 
 
 @cli.command("demo-data")
-@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=DEMO_DIR,
-              show_default=True, help="Folder to write the demonstration files into.")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEMO_DIR,
+    show_default=True,
+    help="Folder to write the demonstration files into.",
+)
 @click.option("--seed", type=int, default=2019, show_default=True)
 def demo_data(out: Path, seed: int) -> None:
     """Regenerate the synthetic demonstration region files (deterministic for a seed)."""
@@ -296,7 +425,10 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as error:  # a bug, not a user error: say so without a trace unless asked
         if os.environ.get("SOCIALATLAS_DEBUG"):
             raise
-        click.echo(f"internal error: {type(error).__name__}: {error} "
-                   "(set SOCIALATLAS_DEBUG=1 for the details and report it)", err=True)
+        click.echo(
+            f"internal error: {type(error).__name__}: {error} "
+            "(set SOCIALATLAS_DEBUG=1 for the details and report it)",
+            err=True,
+        )
         sys.exit(3)
     sys.exit(status if isinstance(status, int) else 0)

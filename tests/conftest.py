@@ -57,8 +57,9 @@ def qgis_check():
         pytest.skip("QGIS Python bindings are not installed (../shared/tools/install_qgis.sh)")
 
     def check(*args: object) -> tuple[int, list[dict]]:
-        done = subprocess.run([system_python, str(QGIS_CHECK), *map(str, args)], capture_output=True,
-                              text=True, timeout=300)
+        done = subprocess.run(
+            [system_python, str(QGIS_CHECK), *map(str, args)], capture_output=True, text=True, timeout=300
+        )
         return done.returncode, json.loads(done.stdout)
 
     return check
@@ -73,9 +74,13 @@ def brussels_with_osm(brussels_workspace: Path, tmp_path_factory: pytest.TempPat
 
     out = tmp_path_factory.mktemp("osm") / "brussels_osm.gpkg"
     shutil.copyfile(brussels_workspace, out)
-    store_sites(out, import_sites(BRUSSELS / "osm_social_health_pois.geojson", source="osm"),
-                provenance=Provenance("OpenStreetMap", "2026-05", "ODbL 1.0", "© OpenStreetMap contributors"),
-                file="osm_social_health_pois.geojson", fmt="osm")
+    store_sites(
+        out,
+        import_sites(BRUSSELS / "osm_social_health_pois.geojson", source="osm"),
+        provenance=Provenance("OpenStreetMap", "2026-05", "ODbL 1.0", "© OpenStreetMap contributors"),
+        file="osm_social_health_pois.geojson",
+        fmt="osm",
+    )
     return out
 
 

@@ -5,8 +5,13 @@ def test_qgis_opens_every_table_of_the_brussels_workspace(brussels_workspace, qg
     code, layers = qgis_check("gpkg", brussels_workspace)
     assert code == 0
     seen = {layer["name"]: layer for layer in layers}
-    expected = {"sectors": 724, "neighbourhoods": 145, "communes": 19, "region": 1,
-                "sector_neighbourhood": 1047}
+    expected = {
+        "sectors": 724,
+        "neighbourhoods": 145,
+        "communes": 19,
+        "region": 1,
+        "sector_neighbourhood": 1047,
+    }
     for name, count in expected.items():
         assert seen[name]["valid"] and seen[name]["feature_count"] == count, name
     for name in ("sectors", "neighbourhoods", "communes", "region"):

@@ -20,8 +20,10 @@ def _level(need, level, indicator):
     return rows.set_index("code")["value"]
 
 
-@pytest.mark.parametrize("indicator", ["pop_total", "pop_65_79", "pop_80_plus", "pop_65_plus",
-                                       "cpas_beneficiaries", "bim_beneficiaries"])
+@pytest.mark.parametrize(
+    "indicator",
+    ["pop_total", "pop_65_79", "pop_80_plus", "pop_65_plus", "cpas_beneficiaries", "bim_beneficiaries"],
+)
 def test_counts_add_up_at_every_level(need, indicator):
     total = _level(need, "sectors", indicator).sum()
     assert _level(need, "communes", indicator).sum() == pytest.approx(total)
@@ -39,8 +41,9 @@ def test_sector_estimate_is_population_times_neighbourhood_share(need, sectors):
     """An independent recomputation for sectors lying wholly in one residential neighbourhood."""
     shares = need[(need["indicator"] == "share_80_plus") & (need["level"] == "neighbourhoods")]
     latest = shares[shares["year"] == shares["year"].max()].set_index("code")["value"]
-    nested = sectors[(sectors["neighbourhood_share"] >= 0.999)
-                     & sectors["neighbourhood_code"].isin(latest.index)].set_index("code")
+    nested = sectors[
+        (sectors["neighbourhood_share"] >= 0.999) & sectors["neighbourhood_code"].isin(latest.index)
+    ].set_index("code")
     estimate = _level(need, "sectors", "pop_80_plus").loc[nested.index]
     expected = nested["population"] * nested["neighbourhood_code"].map(latest) / 100
     assert len(nested) > 400

@@ -17,13 +17,17 @@ def _units(codes, geoms, **extra):
 def small():
     # sector A lies 70 % in residential N1 and 30 % in the park N700; sector B wholly in N1.
     sectors = _units(["A", "B"], [box(0, 0, 100, 100), box(100, 0, 200, 100)])
-    neighbourhoods = _units(["1", "700"], [box(0, 0, 200, 100).difference(box(70, 0, 100, 100)),
-                                           box(70, 0, 100, 100)], residential=[True, False])
+    neighbourhoods = _units(
+        ["1", "700"],
+        [box(0, 0, 200, 100).difference(box(70, 0, 100, 100)), box(70, 0, 100, 100)],
+        residential=[True, False],
+    )
     return sectors, neighbourhoods
 
 
-@pytest.mark.parametrize(("method", "a_to_1", "a_to_700"),
-                         [("largest", 1.0, 0.0), ("area", 0.7, 0.3), ("residential", 1.0, 0.0)])
+@pytest.mark.parametrize(
+    ("method", "a_to_1", "a_to_700"), [("largest", 1.0, 0.0), ("area", 0.7, 0.3), ("residential", 1.0, 0.0)]
+)
 def test_weights_by_method(small, method, a_to_1, a_to_700):
     table = sector_crosswalk(*small, method=method).set_index(["sector_code", "neighbourhood_code"])
     assert table.loc[("A", "1"), "weight"] == pytest.approx(a_to_1)
@@ -52,8 +56,12 @@ def test_unknown_method_lists_the_methods(small):
 
 def test_real_crosswalk_matches_the_published_nesting(brussels_workspace):
     table = read_table(brussels_workspace, "sector_neighbourhood")
-    assert nesting_summary(table) == {"sectors": 724, "at_least_99pct": 600, "at_least_95pct": 696,
-                                      "worst_share": pytest.approx(0.8032, abs=1e-4)}
+    assert nesting_summary(table) == {
+        "sectors": 724,
+        "at_least_99pct": 600,
+        "at_least_95pct": 696,
+        "worst_share": pytest.approx(0.8032, abs=1e-4),
+    }
     sums = table.groupby("sector_code")["weight"].sum()
     assert len(sums) == 724 and np.allclose(sums, 1.0)
     assert set(METHODS) == {"largest", "area", "residential"}
@@ -65,6 +73,5 @@ def test_largest_share_agrees_with_an_independent_point_check(brussels_workspace
     neighbourhoods = read_table(brussels_workspace, "neighbourhoods").set_index("code")
     nested = sectors[sectors["neighbourhood_share"] >= 0.99]
     points = nested.geometry.representative_point()
-    inside = shapely.contains(neighbourhoods.geometry.loc[nested["neighbourhood_code"]].values,
-                              points.values)
+    inside = shapely.contains(neighbourhoods.geometry.loc[nested["neighbourhood_code"]].values, points.values)
     assert inside.mean() > 0.995

@@ -7,8 +7,14 @@ from geo.errors import CRSError
 
 @pytest.mark.parametrize(
     ("given", "epsg"),
-    [(31370, 31370), ("3812", 3812), ("EPSG:4326", 4326), ("lambert72", 31370),
-     ("urn:ogc:def:crs:EPSG::31370", 31370), ("http://www.opengis.net/def/crs/EPSG/0/3812", 3812)],
+    [
+        (31370, 31370),
+        ("3812", 3812),
+        ("EPSG:4326", 4326),
+        ("lambert72", 31370),
+        ("urn:ogc:def:crs:EPSG::31370", 31370),
+        ("http://www.opengis.net/def/crs/EPSG/0/3812", 3812),
+    ],
 )
 def test_parse_crs_reads_codes_urns_and_uris(given, epsg):
     assert parse_crs(given).to_epsg() == epsg

@@ -20,7 +20,9 @@ OSM = Provenance("OpenStreetMap", "2026-05", "ODbL 1.0", "© OpenStreetMap contr
 
 @pytest.fixture(scope="module")
 def osm(brussels_with_osm):
-    units = {level: read_table(brussels_with_osm, level) for level in ("sectors", "neighbourhoods", "communes")}
+    units = {
+        level: read_table(brussels_with_osm, level) for level in ("sectors", "neighbourhoods", "communes")
+    }
     return read_table(brussels_with_osm, "sites"), read_table(brussels_with_osm, "site_units"), units
 
 
@@ -30,7 +32,9 @@ def test_every_osm_point_is_kept_and_outside_ones_flagged(osm, brussels_dir):
     assert len(sites) == len(raw) == 1283 and sites["located"].all()
     outside = sites["outside_region"]
     assert (sites.loc[outside, "distance_to_region_m"] > 0).all()
-    assert sites.loc[~outside, "commune_code"].notna().all() and sites.loc[outside, "commune_code"].isna().all()
+    assert (
+        sites.loc[~outside, "commune_code"].notna().all() and sites.loc[outside, "commune_code"].isna().all()
+    )
     per_commune = sites["commune_code"].value_counts()
     assert per_commune.sum() + outside.sum() == 1283 and per_commune.index.size == 19
 
@@ -62,12 +66,20 @@ def test_reimport_replaces_the_source_and_keeps_others(brussels_with_osm, tmp_pa
 def test_pharmacies_within_500_m_of_the_grand_place(osm):
     sites, links, units = osm
     lat, lon = 50.8466, 4.3528
-    found = search_sites(sites, links, units, Query(near=parse_point(f"{lat},{lon}"), distance_m=500,
-                                                    filters={"category": ["C-SP-03"]}))
+    found = search_sites(
+        sites,
+        links,
+        units,
+        Query(near=parse_point(f"{lat},{lon}"), distance_m=500, filters={"category": ["C-SP-03"]}),
+    )
     # independent: geodesic distances on the WGS84 coordinates of the OSM file
     pharmacies = sites[sites["categories"].str.contains("C-SP-03")]
-    _, _, metres = Geod(ellps="WGS84").inv(np.full(len(pharmacies), lon), np.full(len(pharmacies), lat),
-                                           pharmacies["input_x"].to_numpy(), pharmacies["input_y"].to_numpy())
+    _, _, metres = Geod(ellps="WGS84").inv(
+        np.full(len(pharmacies), lon),
+        np.full(len(pharmacies), lat),
+        pharmacies["input_x"].to_numpy(),
+        pharmacies["input_y"].to_numpy(),
+    )
     expected = set(pharmacies["site_id"][metres <= 500])
     borderline = set(pharmacies["site_id"][np.abs(metres - 500) < 1])
     assert set(found["site_id"]) ^ expected <= borderline
@@ -78,10 +90,14 @@ def test_pharmacies_within_500_m_of_the_grand_place(osm):
 def test_located_in_by_name_in_french_or_dutch(osm):
     sites, links, units = osm
     assert resolve_unit(units, "Elsene") == resolve_unit(units, "ixelles") == ("communes", "21009")
-    found = search_sites(sites, links, units, Query(located_in="Sint-Gillis", filters={"category": ["C-SP-03"]}))
+    found = search_sites(
+        sites, links, units, Query(located_in="Sint-Gillis", filters={"category": ["C-SP-03"]})
+    )
     commune = units["communes"].set_index("code").geometry["21013"]
     assert len(found) > 10 and shapely.covers(commune, found.geometry.to_numpy()).all()
-    inside = sites[shapely.covers(commune, sites.geometry.to_numpy()) & sites["categories"].str.contains("C-SP-03")]
+    inside = sites[
+        shapely.covers(commune, sites.geometry.to_numpy()) & sites["categories"].str.contains("C-SP-03")
+    ]
     assert set(found["site_id"]) == set(inside["site_id"])
 
 
@@ -101,10 +117,16 @@ def test_quality_report_finds_the_planted_flaws(demo_workspace):
     report = pd.read_csv(demo_workspace / "quality" / "quality.csv")
     flaws = pd.read_csv(Path(__file__).resolve().parents[2] / "data" / "demo" / "flaws.csv")
     found = report.groupby("check")["source_id"].apply(set)
-    for flaw, check in [("missing_coordinates", "missing_coordinates"), ("swapped_lat_lon", "swapped_lat_lon"),
-                        ("lambert_mismatch", "lambert_mismatch"), ("commune_mismatch", "commune_mismatch"),
-                        ("duplicate", "duplicate"), ("stale", "stale"), ("head_office", "not_supply"),
-                        ("unpublished", "not_supply")]:
+    for flaw, check in [
+        ("missing_coordinates", "missing_coordinates"),
+        ("swapped_lat_lon", "swapped_lat_lon"),
+        ("lambert_mismatch", "lambert_mismatch"),
+        ("commune_mismatch", "commune_mismatch"),
+        ("duplicate", "duplicate"),
+        ("stale", "stale"),
+        ("head_office", "not_supply"),
+        ("unpublished", "not_supply"),
+    ]:
         planted = set(flaws.loc[flaws["flaw"] == flaw, "site_id"])
         assert planted <= found[check], flaw
     swapped = set(flaws.loc[flaws["flaw"] == "swapped_lat_lon", "site_id"])

@@ -11,17 +11,25 @@ from geo.workspace import read_table
 
 @pytest.fixture()
 def two_squares():
-    units = gpd.GeoDataFrame({"code": ["B", "A"]}, geometry=[box(100, 0, 200, 100), box(0, 0, 100, 100)],
-                             crs=31370)
+    units = gpd.GeoDataFrame(
+        {"code": ["B", "A"]}, geometry=[box(100, 0, 200, 100), box(0, 0, 100, 100)], crs=31370
+    )
     return unit_index(units, cell=7.0)
 
 
-@pytest.mark.parametrize(("point", "code"), [
-    (Point(50, 50), "A"), (Point(150, 50), "B"),
-    (Point(100, 50), "A"),  # on the shared border: the lowest code, deterministically
-    (Point(0, 0), "A"),  # on the outer boundary: inside
-    (Point(250, 50), None), (Point(-1e6, 5), None), (Point(), None), (None, None),
-])
+@pytest.mark.parametrize(
+    ("point", "code"),
+    [
+        (Point(50, 50), "A"),
+        (Point(150, 50), "B"),
+        (Point(100, 50), "A"),  # on the shared border: the lowest code, deterministically
+        (Point(0, 0), "A"),  # on the outer boundary: inside
+        (Point(250, 50), None),
+        (Point(-1e6, 5), None),
+        (Point(), None),
+        (None, None),
+    ],
+)
 def test_locate_known_cases(two_squares, point, code):
     found = locate(gpd.GeoSeries([point], crs=31370), two_squares).iloc[0]
     assert (found if isinstance(found, str) else None) == code

@@ -18,10 +18,13 @@ def _csv(tmp_path, text, encoding="utf-8", name="sites.csv"):
 
 
 def test_wgs84_table_with_lists_and_cp1252(tmp_path):
-    path = _csv(tmp_path, "id;nom;naam;lat;lon;categories;languages\n"
-                          "1;Maison médicale du Midi;Wijkgezondheidscentrum;50,8366;4,3359;C-SP-01|x;fr\n"
-                          "2;Crèche Étoile;Kinderdagverblijf Ster;50.85;4.35;C-PE-01;fr|nl\n",
-                encoding="cp1252")
+    path = _csv(
+        tmp_path,
+        "id;nom;naam;lat;lon;categories;languages\n"
+        "1;Maison médicale du Midi;Wijkgezondheidscentrum;50,8366;4,3359;C-SP-01|x;fr\n"
+        "2;Crèche Étoile;Kinderdagverblijf Ster;50.85;4.35;C-PE-01;fr|nl\n",
+        encoding="cp1252",
+    )
     result = import_sites(path, source="cpas")
     sites = result.sites
     assert result.crs == "WGS84 (EPSG:4326)" and len(sites) == 2
@@ -46,13 +49,16 @@ def test_lambert_declared_as_wgs84_is_refused(tmp_path):
 
 
 def test_bad_rows_are_reported_and_good_rows_kept(tmp_path):
-    path = _csv(tmp_path, "id,name_fr,lat,lon,categories,capacity_places\n"
-                          "a,Un,50.85,4.35,C-SP-03,12\n"
-                          "a,Doublon,50.85,4.35,C-SP-03,\n"
-                          ",Sans id,50.85,4.35,C-SP-03,\n"
-                          "b,Texte,cinquante,4.35,C-SP-03,\n"
-                          "c,Vide,,,C-SP-03,\n"
-                          "d,Inconnue,50.86,4.36,C-XX-99,beaucoup\n")
+    path = _csv(
+        tmp_path,
+        "id,name_fr,lat,lon,categories,capacity_places\n"
+        "a,Un,50.85,4.35,C-SP-03,12\n"
+        "a,Doublon,50.85,4.35,C-SP-03,\n"
+        ",Sans id,50.85,4.35,C-SP-03,\n"
+        "b,Texte,cinquante,4.35,C-SP-03,\n"
+        "c,Vide,,,C-SP-03,\n"
+        "d,Inconnue,50.86,4.36,C-XX-99,beaucoup\n",
+    )
     result = import_sites(path)
     assert result.sites["source_id"].tolist() == ["a", "b", "c", "d"]
     report = result.report.set_index("row")
@@ -68,8 +74,14 @@ def test_bad_rows_are_reported_and_good_rows_kept(tmp_path):
 def test_a_large_file_with_some_broken_rows(tmp_path):
     rng = np.random.default_rng(3)
     n = 100_000
-    frame = pd.DataFrame({"id": np.arange(n).astype(str), "lat": rng.uniform(50.80, 50.88, n).round(6).astype(str),
-                          "lon": rng.uniform(4.30, 4.42, n).round(6).astype(str), "categories": "C-SP-03"})
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(n).astype(str),
+            "lat": rng.uniform(50.80, 50.88, n).round(6).astype(str),
+            "lon": rng.uniform(4.30, 4.42, n).round(6).astype(str),
+            "categories": "C-SP-03",
+        }
+    )
     broken = rng.choice(n, 250, replace=False)
     frame.loc[broken[:100], "lat"] = "n/a"
     frame.loc[broken[100:200], "id"] = ""
@@ -82,11 +94,14 @@ def test_a_large_file_with_some_broken_rows(tmp_path):
     assert result.sites.geometry.notna().sum() == n - 250
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("", "the file is empty"),
-    ("id,lat,lon\n", "the table has a header but no rows"),
-    ("name,lat,lon\nx,50.8,4.3\n", "no site has an identifier"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "the file is empty"),
+        ("id,lat,lon\n", "the table has a header but no rows"),
+        ("name,lat,lon\nx,50.8,4.3\n", "no site has an identifier"),
+    ],
+)
 def test_files_that_cannot_be_imported(tmp_path, content, message):
     with pytest.raises(InputError, match=message):
         import_sites(_csv(tmp_path, content))
@@ -100,12 +115,36 @@ def test_unknown_column_mapping_is_named(tmp_path):
 
 def test_directory_json_shape(tmp_path):
     path = tmp_path / "dir.json"
-    path.write_text(json.dumps({"organisations": [{"id": "O1", "name": {"fr": "CPAS", "nl": "OCMW"}, "sites": [
-        {"id": "S1", "name": {"fr": "Antenne", "nl": "Antenne"}, "categories": ["C-AS-01"],
-         "agreements": [{"id": "A-COCOM-01", "authority": "COCOM"}],
-         "coordinates": {"lat": 50.84, "lon": 4.35, "x_lambert72": 149000, "y_lambert72": 170000},
-         "zone_action": [{"level": "commune", "code": "21004"}], "capacity": {"places": 20},
-         "address": {"commune": {"nis": "21004"}}, "updated": "2024-02-01"}]}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "organisations": [
+                    {
+                        "id": "O1",
+                        "name": {"fr": "CPAS", "nl": "OCMW"},
+                        "sites": [
+                            {
+                                "id": "S1",
+                                "name": {"fr": "Antenne", "nl": "Antenne"},
+                                "categories": ["C-AS-01"],
+                                "agreements": [{"id": "A-COCOM-01", "authority": "COCOM"}],
+                                "coordinates": {
+                                    "lat": 50.84,
+                                    "lon": 4.35,
+                                    "x_lambert72": 149000,
+                                    "y_lambert72": 170000,
+                                },
+                                "zone_action": [{"level": "commune", "code": "21004"}],
+                                "capacity": {"places": 20},
+                                "address": {"commune": {"nis": "21004"}},
+                                "updated": "2024-02-01",
+                            }
+                        ],
+                    }
+                ]
+            }
+        )
+    )
     site = import_sites(path, source="dir").sites.iloc[0]
     assert site["accreditations"] == "A-COCOM-01" and site["authorities"] == "COCOM"
     assert site["zone_action"] == "commune:21004" and site["capacity_places"] == 20
@@ -119,13 +158,16 @@ def test_broken_json_names_line_and_column(tmp_path):
         import_sites(path)
 
 
-@pytest.mark.parametrize(("tags", "expected"), [
-    ({"amenity": "pharmacy"}, ["C-SP-03"]),
-    ({"amenity": "clinic", "name": "Maison Médicale des Marolles"}, ["C-SP-01"]),
-    ({"amenity": "clinic", "name": "Clinique Saint-Jean"}, []),
-    ({"amenity": "kindergarten", "name:nl": "Kinderdagverblijf De Ster"}, ["C-PE-01"]),
-    ({"amenity": "kindergarten", "name": "École maternelle"}, []),
-    ({"amenity": "library"}, []),
-])
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        ({"amenity": "pharmacy"}, ["C-SP-03"]),
+        ({"amenity": "clinic", "name": "Maison Médicale des Marolles"}, ["C-SP-01"]),
+        ({"amenity": "clinic", "name": "Clinique Saint-Jean"}, []),
+        ({"amenity": "kindergarten", "name:nl": "Kinderdagverblijf De Ster"}, ["C-PE-01"]),
+        ({"amenity": "kindergarten", "name": "École maternelle"}, []),
+        ({"amenity": "library"}, []),
+    ],
+)
 def test_osm_tag_rules(tags, expected):
     assert osm_categories(tags) == expected

@@ -47,15 +47,19 @@ def _square(x, y, size=100.0):
 
 
 def _frame(codes, geoms, **extra):
-    return gpd.GeoDataFrame({"code": codes, "name_fr": codes, "name_nl": codes, **extra},
-                            geometry=geoms, crs=31370)
+    return gpd.GeoDataFrame(
+        {"code": codes, "name_fr": codes, "name_nl": codes, **extra}, geometry=geoms, crs=31370
+    )
 
 
 def test_invalid_geometry_is_repaired_and_reported():
     bowtie = Polygon([(150000, 170000), (150100, 170100), (150100, 170000), (150000, 170100)])
-    units, notes = units_from_frame(_frame(["a", "b"], [bowtie, _square(151000, 170000)]), "communes",
-                                    columns={"code": "code", "name_fr": "name_fr", "name_nl": "name_nl"},
-                                    where="communes.gpkg")
+    units, notes = units_from_frame(
+        _frame(["a", "b"], [bowtie, _square(151000, 170000)]),
+        "communes",
+        columns={"code": "code", "name_fr": "name_fr", "name_nl": "name_nl"},
+        where="communes.gpkg",
+    )
     assert units.is_valid.all() and units.area.iloc[0] == pytest.approx(5000.0)
     assert len(notes) == 1 and "feature 1 (a)" in notes[0] and "Self-intersection" in notes[0]
 
@@ -63,17 +67,27 @@ def test_invalid_geometry_is_repaired_and_reported():
 def test_duplicate_codes_are_all_listed():
     frame = _frame(["a", "b", "a", "b"], [_square(150000 + 200 * i, 170000) for i in range(4)])
     with pytest.raises(ProblemsError) as error:
-        units_from_frame(frame, "communes", columns={"code": "code", "name_fr": "name_fr",
-                                                     "name_nl": "name_nl"}, where="c.gpkg")
-    assert error.value.problems == ["code 'a' appears 2 times (features [1, 3])",
-                                    "code 'b' appears 2 times (features [2, 4])"]
+        units_from_frame(
+            frame,
+            "communes",
+            columns={"code": "code", "name_fr": "name_fr", "name_nl": "name_nl"},
+            where="c.gpkg",
+        )
+    assert error.value.problems == [
+        "code 'a' appears 2 times (features [1, 3])",
+        "code 'b' appears 2 times (features [2, 4])",
+    ]
 
 
 def test_missing_geometry_is_an_error_naming_the_feature():
     frame = _frame(["a", "b"], [_square(150000, 170000), None])
     with pytest.raises(ProblemsError, match=r"feature 2 \(b\): has no geometry"):
-        units_from_frame(frame, "communes", columns={"code": "code", "name_fr": "name_fr",
-                                                     "name_nl": "name_nl"}, where="c.gpkg")
+        units_from_frame(
+            frame,
+            "communes",
+            columns={"code": "code", "name_fr": "name_fr", "name_nl": "name_nl"},
+            where="c.gpkg",
+        )
 
 
 def test_misnamed_column_is_named(brussels_copy, brussels_dir):

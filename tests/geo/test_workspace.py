@@ -78,9 +78,15 @@ def test_geopackage_is_version_1_3(tmp_path):
 def test_missing_text_is_stored_as_null(tmp_path):
     import sqlite3
 
-    tables = {"facts": pd.DataFrame({"code": pd.array(["a", None], dtype="string"),
-                                     "kind": pd.Categorical(["x", None])})}
+    tables = {
+        "facts": pd.DataFrame(
+            {"code": pd.array(["a", None], dtype="string"), "kind": pd.Categorical(["x", None])}
+        )
+    }
     records = {"facts": workspace.TableRecord("Facts", PROV)}
     path = workspace.write_workspace(tmp_path / "w.gpkg", tables, records, info={})
     with sqlite3.connect(path) as db:
-        assert db.execute("SELECT code, kind FROM facts ORDER BY fid").fetchall() == [("a", "x"), (None, None)]
+        assert db.execute("SELECT code, kind FROM facts ORDER BY fid").fetchall() == [
+            ("a", "x"),
+            (None, None),
+        ]

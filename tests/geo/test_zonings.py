@@ -27,15 +27,16 @@ def manifest_with_zoning(brussels_dir, tmp_path):
     return tmp_path / "m.toml"
 
 
-def test_zones_from_sector_lists_are_unions_of_their_sectors(manifest_with_zoning, brussels_dir,
-                                                             tmp_path):
+def test_zones_from_sector_lists_are_unions_of_their_sectors(manifest_with_zoning, brussels_dir, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(brussels_dir, data)
     (data / "clss.csv").write_text(
         "zone;nom;naam;sector_codes\n"
         "M;Marolles;Marollen;21004A21-,21004A22-\n"
         "M;Marolles;Marollen;21004A23-\n"
-        "X;Autre;Andere;21001A00-\n", encoding="cp1252")
+        "X;Autre;Andere;21001A00-\n",
+        encoding="cp1252",
+    )
     build_workspace(read_manifest(manifest_with_zoning, data_dir=data), tmp_path / "w.gpkg")
     zones = read_table(tmp_path / "w.gpkg", "zoning_clss").set_index("code")
     sectors = read_table(tmp_path / "w.gpkg", "sectors").set_index("code")
