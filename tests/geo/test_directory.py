@@ -135,3 +135,23 @@ def test_quality_report_finds_the_planted_flaws(demo_workspace):
     for check in ("commune_mismatch", "duplicate", "swapped_lat_lon", "missing_coordinates"):
         assert len(found[check]) == len(set(flaws.loc[flaws["flaw"] == check, "site_id"])), check
     assert "(SYNTHETIC DEMONSTRATION DATA)" in (demo_workspace / "quality" / "quality.txt").read_text()
+
+
+def test_near_a_lambert_point_equals_near_the_same_point_in_wgs84(osm):
+    sites, links, units = osm
+    x, y = parse_point("50.8466,4.3528")
+    lambert = search_sites(sites, links, units, Query(near=parse_point(f"{x:.2f},{y:.2f}"), distance_m=800))
+    wgs84 = search_sites(sites, links, units, Query(near=(x, y), distance_m=800))
+    assert lambert["site_id"].tolist() == wgs84["site_id"].tolist() and len(lambert) > 20
+
+
+def test_active_on_uses_the_declared_zone_not_the_location(demo_workspace):
+    workspace = demo_workspace / "demo.gpkg"
+    sites, links = read_table(workspace, "sites"), read_table(workspace, "site_units")
+    units = {level: read_table(workspace, level) for level in ("sectors", "neighbourhoods", "communes")}
+    commune = units["communes"].iloc[0]
+    active = search_sites(sites, links, units, Query(active_on=commune["code"]))
+    located = search_sites(sites, links, units, Query(located_in=commune["code"]))
+    declared = sites[sites["zone_action"].fillna("").str.contains(f"commune:{commune['code']}", regex=False)]
+    assert set(active["site_id"]) == set(declared["site_id"]) and len(active) > 0
+    assert set(active["site_id"]) != set(located["site_id"])

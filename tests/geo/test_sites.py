@@ -2,6 +2,7 @@
 
 import json
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -171,3 +172,17 @@ def test_broken_json_names_line_and_column(tmp_path):
 )
 def test_osm_tag_rules(tags, expected):
     assert osm_categories(tags) == expected
+
+
+def test_xlsx_and_flatgeobuf_give_the_same_sites(tmp_path):
+    frame = pd.DataFrame(
+        {"ID": ["a", "b"], "Nom": ["Un", "Deux"], "lat": [50.85, 50.83], "lon": [4.35, 4.33]}
+    )
+    frame.to_excel(tmp_path / "sites.xlsx", index=False)
+    from_xlsx = import_sites(tmp_path / "sites.xlsx", columns={"source_id": "ID", "name_fr": "Nom"})
+    layer = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs=4326)
+    layer.to_crs(3812).to_file(tmp_path / "sites.fgb")
+    from_fgb = import_sites(tmp_path / "sites.fgb", columns={"source_id": "ID", "name_fr": "Nom"})
+    assert from_xlsx.sites["name_fr"].tolist() == from_fgb.sites["name_fr"].tolist() == ["Un", "Deux"]
+    gaps = from_xlsx.sites.geometry.distance(from_fgb.sites.geometry)
+    assert (gaps < 0.01).all()
