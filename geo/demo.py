@@ -5,6 +5,7 @@ WGS84 (6 decimals), shared borders from the same vertices: communes stay exact u
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import json
 import operator
@@ -284,10 +285,8 @@ def _neighbourhoods(rng: np.random.Generator, g: _Geography) -> None:
         members = np.flatnonzero(g.nb == lab)
         keep = 6 if codes[lab] == 906 else int(rng.integers(1, 4))
         g.nb[members[np.argsort(np.hypot(*(g.cent[members] - g.cent[seeds[lab]]).T))][keep:]] = -1
-    while (g.nb < 0).any():  # the freed sectors join the residential neighbour next door
-        for s in np.flatnonzero(g.nb < 0):
-            best = _longest_border(g.nbrs[s], g.nb, lambda k: k >= 0 and codes[k] == 0)
-            g.nb[s] = -1 if best is None else best
+    homes = np.flatnonzero(codes == 0)  # the freed sectors join the nearest residential neighbourhood
+    g.nb[g.nb < 0] = homes[np.argmin(_distance(g.cent[g.nb < 0], at[homes]), axis=1)]
     g.nb, g.nb_code = _contiguous(g.nb, g.nbrs, anchors), codes
 
 
@@ -467,7 +466,7 @@ def _skeleton(rng: np.random.Generator, com: pd.DataFrame) -> list[dict[str, Any
         n, pub, acc, other = COMMUNE_SITES[k][1:] if lab >= 0 else OUTSIDE_SITES
         both = pub + acc + other - n
         flags = [(1, 1)] * both + [(1, 0)] * (pub - both) + [(0, 1)] * (acc - both) + [(0, 0)] * other
-        sites += [new(lab, ("cpas" if j < max(1, round(0.04 * pub)) else "admin") if p else "asso",
+        sites += [new(lab, ("cpas" if j < max(1, round(0.05 * pub)) else "admin") if p else "asso",
                       acc=bool(a)) for j, (p, a) in enumerate(flags)]
     for lab in rng.choice(N_COMMUNES, N_DUPLICATES).tolist():  # a duplicate replaces a plain site
         plain = [i for i, s in enumerate(sites) if s["com"] == lab and s["kind"] == "asso"
@@ -592,7 +591,7 @@ def _details(rng: np.random.Generator, s: dict[str, Any], com_nbrs: list[list[in
     """Address, last update, capacity, offer, languages and zone of action of one record."""
     kind, noun = _STREETS[int(rng.integers(len(_STREETS)))], _noun(rng)
     s["street"], s["number"] = (f"{kind[0]} {_de(noun)}", noun[1] + kind[1]), str(rng.integers(1, 250))
-    s["updated"] = (date(2017, 1, 1) + timedelta(int(rng.integers(0, 2191))) if rng.uniform() < 0.037
+    s["updated"] = (date(2017, 1, 1) + timedelta(int(rng.integers(0, 2191))) if rng.uniform() < 0.034
                     else date(2023, 1, 1) + timedelta(int(rng.integers(0, 912))))
     cap = sorted(_CAPACITY[c] for c in s["categories"] if c in _CAPACITY)
     s["capacity"] = None if not cap or s["head"] else {
@@ -655,9 +654,9 @@ def _directory(rng: np.random.Generator, g: _Geography, tables: tuple[pd.DataFra
     for s in (s for org in orgs for s in org["sites"] if homonyms[s["name"][0]] > 1):  # told apart by street
         s["name"] = tuple(f"{n} – {street}" for n, street in zip(s["name"], s["street"], strict=True))
     for s in (s for s in sites if s["dup"] >= 0):  # same name and address, or a near-identical
-        twin, near = sites[s["dup"]], rng.uniform() < 0.5  # name a few metres away
+        twin, near = sites[s["dup"]], rng.uniform() < 0.5  # name, a metre or two away
         s.update({k: v for k, v in twin.items() if k not in ("dup", "flaws", "original")})
-        step = rng.uniform(2.0, 8.0) if near else rng.uniform(0.0, 3.0)
+        step = rng.uniform(0.3, 1.7)  # stays in the sector: sites lie at least 2 m inside it
         s.update(x=round(twin["x"] + step, 1), y=round(twin["y"] + step / 2, 1), flaws=["duplicate"],
                  updated=date(2023, 1, 1) + timedelta(int(rng.integers(0, 912))), twin=twin)
         if near:
@@ -742,9 +741,10 @@ lies where Brussels lies. Files are in WGS84 (EPSG:4326), 6 decimals.
 - `sector_ages.csv`: residents per sector by age band (`sector_code`, `age_0_2` ... `age_80_plus`).
 - `indicators.csv`: IBSA long form (`district_code,district_name,indicator,unit,year,value`, Dutch
   labels), 118 residential neighbourhoods, 2020-2023; 2023 age shares = `sector_ages.csv` by area.
-- `directory.json`: the directory of activity sites; `flaws.csv` (`site_id,flaw`): its flaws.
+- `directory.json.gz`: the directory of activity sites (gzipped JSON);
+  `flaws.csv` (`site_id,flaw`): its flaws.
 
-**directory.json**: `synthetic`, `source`, `generated_with_seed`, `organisations`: `id`, `name`
+**directory.json.gz**: `synthetic`, `source`, `generated_with_seed`, `organisations`: `id`, `name`
 (`fr`, `nl`), `legal_status` (`asbl`, `vzw`, `fondation`, `public`), `sites`: `id`; `name` (`fr`,
 `nl`); `published` (false: unpublished back-office record); `head_office_only` (true: head office
 without activity of its own, not supply); `address`: `street` (`fr`, `nl`), `number`, `postcode`,
@@ -765,6 +765,12 @@ record, same organisation: same name and address, or near-identical name less th
 """
 
 
+def _write_gzip(path: Path, *, data: bytes) -> None:
+    """Gzip with no time stamp, so that the same data always gives the same bytes."""
+    with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as out:
+        out.write(data)
+
+
 def write_demo(region: DemoRegion, out_dir: Path) -> list[Path]:
     """Write the files of the demonstration region into ``out_dir``, each one atomically.
 
@@ -774,8 +780,8 @@ def write_demo(region: DemoRegion, out_dir: Path) -> list[Path]:
         The files written.
     """
     act, flaws, out = region.sites["activity"], region.flaws, Path(out_dir)
-    texts = {"directory.json": json.dumps(region.directory, ensure_ascii=False, indent=1) + "\n",
-             "README.md": _README.format(
+    directory = json.dumps(region.directory, ensure_ascii=False, indent=1) + "\n"
+    texts = {"README.md": _README.format(
                  seed=region.seed, n_sectors=len(region.sectors), population=region.sectors.population.sum(),
                  activity=int(act.sum()), outside=int((act & region.sites["outside"]).sum()),
                  flaw_counts=", ".join(f"{v} {k}" for k, v in flaws["flaw"].value_counts().items()),
@@ -785,7 +791,8 @@ def write_demo(region: DemoRegion, out_dir: Path) -> list[Path]:
            for n in ("sectors", "communes", "neighbourhoods")},
         **{f"{n}.csv": partial(t.to_csv, index=False) for n, t in (
             ("sector_ages", region.sector_ages), ("indicators", region.indicators), ("flaws", flaws))},
-        **{n: partial(Path.write_text, data=t, encoding="utf-8") for n, t in texts.items()}}
+        **{n: partial(Path.write_text, data=t, encoding="utf-8") for n, t in texts.items()},
+        "directory.json.gz": partial(_write_gzip, data=directory.encode("utf-8"))}
     out.mkdir(parents=True, exist_ok=True)
     for name, write in writers.items():  # through a temporary file in the same folder, then renamed
         tmp = out / f".tmp{os.getpid()}.{name}"  # keeps the extension: it names the format

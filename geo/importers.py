@@ -7,6 +7,7 @@ registered in :data:`IMPORTERS` by format name, the built-ins the same way a use
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -187,10 +188,14 @@ def _text(value: Any, lang: str) -> Any:
 def read_directory(path: Path, columns: Mapping[str, str]) -> Records:
     """A directory in the social.brussels shape: organisations with their activity sites.
 
-    The accepted record shape is written in ``data/directory_format.md``.
+    The accepted record shape is written in ``data/directory_format.md``; the file may be
+    gzipped (``.json.gz``).
     """
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = gzip.decompress(path.read_bytes()) if path.suffix.lower() == ".gz" else path.read_bytes()
+        data = json.loads(raw.decode("utf-8"))
+    except (OSError, EOFError):
+        raise InputError(f"{path}: not a readable gzip file") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: a directory JSON file must be UTF-8") from None
     except json.JSONDecodeError as error:
@@ -260,7 +265,7 @@ def detect_format(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix in {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}:
         return "table"
-    if suffix == ".json":
+    if suffix == ".json" or path.name.lower().endswith(".json.gz"):
         return "directory"
     if suffix == ".geojson" and b'"osm_id"' in path.read_bytes()[:200_000]:
         return "osm"

@@ -377,7 +377,7 @@ def demo(out: Path) -> None:
     _print_store(
         _import(
             report.path,
-            DEMO_DIR / "directory.json",
+            DEMO_DIR / "directory.json.gz",
             source="directory",
             fmt="directory",
             columns={},
