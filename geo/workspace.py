@@ -10,7 +10,8 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,6 +67,51 @@ def _write_frame(
     )
 
 
+def _provenance_rows(tables: Mapping[str, pd.DataFrame], records: Mapping[str, TableRecord]) -> pd.DataFrame:
+    missing = sorted(set(tables) - set(records))
+    if missing:
+        raise InputError(f"tables without provenance: {', '.join(missing)}")
+    built_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    rows = [
+        {
+            "table_name": name,
+            "title": rec.title,
+            **asdict(rec.provenance),
+            "method": rec.method,
+            "synthetic": rec.synthetic,
+            "built_at": built_at,
+        }
+        for name, rec in records.items()
+        if name in tables
+    ]
+    return pd.DataFrame(rows)
+
+
+@contextmanager
+def _replacing(path: Path, *, copy: bool) -> Iterator[Path]:
+    """A temporary file beside ``path`` (a copy of it when ``copy``), moved over it on success.
+
+    On any error the temporary file is removed and ``path`` is left as it was.
+    """
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.gpkg", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        if copy:
+            shutil.copyfile(path, tmp)
+        else:
+            tmp.unlink()
+        yield tmp
+        os.replace(tmp, path)
+    except (OSError, DataSourceError, DataLayerError, sqlite3.Error) as error:
+        raise WorkspaceError(
+            f"{path}: cannot write the workspace ({error}); the previous workspace is unchanged"
+        ) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(f"{tmp}-journal").unlink(missing_ok=True)
+
+
 def write_workspace(
     path: str | Path,
     tables: Mapping[str, pd.DataFrame],
@@ -92,51 +138,16 @@ def write_workspace(
         When the file cannot be written; the previous workspace, if any, is left as it was.
     """
     path = Path(path)
-    missing = sorted(set(tables) - set(records))
-    if missing:
-        raise InputError(f"tables without provenance: {', '.join(missing)}")
+    provenance = _provenance_rows(tables, records)
     if not path.parent.is_dir():
         raise SourceNotFoundError(f"{path.parent}: the folder for the workspace does not exist")
-    built_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.gpkg", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()
-    try:
-        first = True
-        for name, frame in tables.items():
-            _write_frame(tmp, name, frame, records[name], first=first)
-            first = False
-        provenance = pd.DataFrame(
-            [
-                {
-                    "table_name": name,
-                    "title": rec.title,
-                    **asdict(rec.provenance),
-                    "method": rec.method,
-                    "synthetic": rec.synthetic,
-                    "built_at": built_at,
-                }
-                for name, rec in records.items()
-                if name in tables
-            ]
-        )
-        _write_frame(tmp, PROVENANCE_TABLE, provenance, None, first=first)
-        _write_frame(
-            tmp,
-            INFO_TABLE,
-            pd.DataFrame({"key": [*info, "built_at"], "value": [*map(str, info.values()), built_at]}),
-            None,
-            first=False,
-        )
-        os.replace(tmp, path)
-    except (OSError, DataSourceError, DataLayerError, sqlite3.Error) as error:
-        raise WorkspaceError(
-            f"{path}: cannot write the workspace ({error}); the previous workspace is unchanged"
-        ) from None
-    finally:
-        tmp.unlink(missing_ok=True)
-        Path(f"{tmp}-journal").unlink(missing_ok=True)
+    with _replacing(path, copy=False) as tmp:
+        for position, (name, frame) in enumerate(tables.items()):
+            _write_frame(tmp, name, frame, records[name], first=position == 0)
+        _write_frame(tmp, PROVENANCE_TABLE, provenance, None, first=not tables)
+        built_at = provenance["built_at"].iloc[0] if len(provenance) else ""
+        info_table = pd.DataFrame({"key": [*info, "built_at"], "value": [*map(str, info.values()), built_at]})
+        _write_frame(tmp, INFO_TABLE, info_table, None, first=False)
     return path
 
 
@@ -149,43 +160,13 @@ def update_workspace(
     table is written; their provenance rows are replaced.
     """
     path = _existing_workspace(path)
-    missing = sorted(set(tables) - set(records))
-    if missing:
-        raise InputError(f"tables without provenance: {', '.join(missing)}")
-    built_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.gpkg", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        shutil.copyfile(path, tmp)
-        provenance = pyogrio.read_dataframe(tmp, layer=PROVENANCE_TABLE)
-        provenance = provenance[~provenance["table_name"].isin(list(tables))]
+    added = _provenance_rows(tables, records)
+    with _replacing(path, copy=True) as tmp:
+        kept = pyogrio.read_dataframe(tmp, layer=PROVENANCE_TABLE)
+        kept = kept[~kept["table_name"].isin(list(tables))]
         for name, frame in tables.items():
             _write_frame(tmp, name, frame, records[name], first=False)
-        added = pd.DataFrame(
-            [
-                {
-                    "table_name": name,
-                    "title": rec.title,
-                    **asdict(rec.provenance),
-                    "method": rec.method,
-                    "synthetic": rec.synthetic,
-                    "built_at": built_at,
-                }
-                for name, rec in records.items()
-                if name in tables
-            ]
-        )
-        _write_frame(
-            tmp, PROVENANCE_TABLE, pd.concat([provenance, added], ignore_index=True), None, first=False
-        )
-        os.replace(tmp, path)
-    except (OSError, DataSourceError, DataLayerError, sqlite3.Error) as error:
-        raise WorkspaceError(
-            f"{path}: cannot update the workspace ({error}); the previous workspace is unchanged"
-        ) from None
-    finally:
-        tmp.unlink(missing_ok=True)
+        _write_frame(tmp, PROVENANCE_TABLE, pd.concat([kept, added], ignore_index=True), None, first=False)
     return path
 
 
