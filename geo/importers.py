@@ -65,7 +65,7 @@ def taxonomy_categories() -> frozenset[str]:
 
 # Column names recognised without a mapping (lower case) for each field and for coordinates.
 _GUESSES: dict[str, tuple[str, ...]] = {
-    "source_id": ("id", "site_id", "identifier", "identifiant", "code"),
+    "source_id": ("id", "site_id", "identifier", "identifiant"),
     "name_fr": ("name_fr", "nom", "nom_fr", "name"),
     "name_nl": ("name_nl", "naam", "naam_nl"),
     "postcode": ("postcode", "code_postal", "cp", "zip"),
