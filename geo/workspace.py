@@ -186,12 +186,13 @@ def list_tables(path: str | Path) -> list[str]:
         raise InputError(f"{path}: is not a GeoPackage workspace") from None
 
 
-def read_table(path: str | Path, name: str) -> pd.DataFrame | gpd.GeoDataFrame:
-    """One table of a workspace (a GeoDataFrame for feature tables)."""
+def read_table(path: str | Path, name: str, *, where: str | None = None) -> pd.DataFrame | gpd.GeoDataFrame:
+    """One table of a workspace (a GeoDataFrame for feature tables), optionally only the rows of an
+    SQL ``where`` clause."""
     path = _existing_workspace(path)
     if name not in (tables := list_tables(path)):
         raise SourceNotFoundError(f"{path}: no table {name!r}; tables are {', '.join(tables)}")
-    return pyogrio.read_dataframe(path, layer=name, read_geometry=True)
+    return pyogrio.read_dataframe(path, layer=name, read_geometry=True, where=where)
 
 
 def read_info(path: str | Path) -> dict[str, str]:

@@ -25,7 +25,7 @@ BASE_TITLES = {
 
 def _provenance(path: Path) -> dict[str, dict[str, str]]:
     table = read_table(path, "provenance")
-    return {str(row["table_name"]): {k: str(v) for k, v in row.items()} for _, row in table.iterrows()}
+    return {str(row["table_name"]): {str(k): str(v) for k, v in row.items()} for _, row in table.iterrows()}
 
 
 def catalogue(path: str | Path) -> list[Layer]:
