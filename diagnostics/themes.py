@@ -18,7 +18,7 @@ import pandas as pd
 from diagnostics.fca import parse_decay
 from diagnostics.need import catalogue
 from geo.errors import InputError, ProblemsError, SourceNotFoundError
-from geo.sites import split_list
+from geo.sites import SEPARATOR
 
 THEMES_FILE = Path(__file__).resolve().parent.parent / "data" / "themes.toml"
 CAPACITY_FIELDS = ("capacity_places", "capacity_beds")
@@ -210,26 +210,30 @@ SCORE_INPUTS = {
 }
 
 
+def _matches(values: pd.Series, wanted: set[str], *, mapping: Mapping[str, str] | None = None) -> np.ndarray:
+    """Per row of a list field (``a;b``): does any of its values (mapped first) belong to ``wanted``."""
+    if not wanted:
+        return np.zeros(len(values), dtype=bool)
+    items = values.astype(object).where(values.notna(), "").astype(str).str.split(SEPARATOR).explode()
+    items = items.str.strip()
+    if mapping is not None:
+        items = items.map(mapping)
+    hits = items.isin(wanted)
+    return hits.groupby(level=0).any().reindex(values.index, fill_value=False).to_numpy(dtype=bool)
+
+
 def supply_mask(sites: pd.DataFrame, theme: Theme, *, sector_of: Mapping[str, str]) -> np.ndarray:
     """Which sites count as supply for ``theme``: any selector matches, published, not a head office.
 
     ``sector_of`` maps category ids to directory sector ids (for the ``sectors`` selector).
     """
-    wanted_categories = set(theme.categories)
-    wanted_sectors = set(theme.sectors)
-    wanted_accreditations = set(theme.accreditations)
-    wanted_tags = set(theme.tags)
-    keep = np.zeros(len(sites), dtype=bool)
-    for i, (categories, accreditations, tags) in enumerate(
-        zip(sites["categories"], sites["accreditations"], sites["tags"], strict=True)
-    ):
-        cats = set(split_list(categories))
-        keep[i] = bool(
-            cats & wanted_categories
-            or {sector_of.get(c, "") for c in cats} & wanted_sectors
-            or set(split_list(accreditations)) & wanted_accreditations
-            or set(split_list(tags)) & wanted_tags
-        )
+    sites = sites.reset_index(drop=True)
+    keep = (
+        _matches(sites["categories"], set(theme.categories))
+        | _matches(sites["categories"], set(theme.sectors), mapping=sector_of)
+        | _matches(sites["accreditations"], set(theme.accreditations))
+        | _matches(sites["tags"], set(theme.tags))
+    )
     published = sites["published"].fillna(True).astype(bool).to_numpy()
     head_office = sites["head_office_only"].fillna(False).astype(bool).to_numpy()
     return keep & published & ~head_office
