@@ -1,0 +1,40 @@
+"""Geometries as matplotlib paths: holes stay holes whatever the rings' orientation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from maps import paths
+
+
+@pytest.mark.parametrize("hole_ccw", [True, False])
+def test_polygons_are_filled_around_their_holes(hole_ccw):
+    hole = shapely.box(4, 4, 6, 6).exterior.coords
+    hole = hole if hole_ccw else list(hole)[::-1]
+    polygon = shapely.Polygon(shapely.box(0, 0, 10, 10).exterior.coords, [hole])
+    (path,) = paths.polygon_paths([polygon])
+    # the exterior turns one way and the hole the other, whatever the input's orientation
+    exterior, inner = path.vertices[:5], path.vertices[5:]
+    assert shapely.LinearRing(exterior).is_ccw and not shapely.LinearRing(inner).is_ccw
+    fig = Figure(figsize=(1, 1), dpi=100)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    paths.fill_polygons(ax, [polygon], facecolor="black")
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    pixels = np.asarray(canvas.buffer_rgba())
+    assert pixels[50, 50, 0] == 255 and pixels[90, 10, 0] == 0  # hole white, ring black
+
+
+def test_boundary_lines_give_every_ring_of_multipolygons():
+    multi = shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(2, 2, 3, 3)])
+    holed = shapely.Polygon(
+        shapely.box(0, 0, 10, 10).exterior.coords, [shapely.box(4, 4, 6, 6).exterior.coords]
+    )
+    lines = paths.boundary_lines([multi, None, holed])
+    assert len(lines) == 4 and all(len(line) == 5 for line in lines)
