@@ -32,7 +32,8 @@ class Layer:
     """A vector layer or table of the catalogue.
 
     ``title`` and ``description`` map a language (``fr``, ``nl``, ``en``) to text. ``data`` is in
-    EPSG:31370 for vector layers. ``style`` is None for tables.
+    EPSG:31370 for vector layers. ``style`` is the default style (None for tables); ``styles`` holds
+    other named styles of the same data (a QGIS user picks them in the layer's style menu).
     """
 
     id: str
@@ -44,6 +45,7 @@ class Layer:
     vintage: str
     synthetic: bool = False
     style: Style | None = None
+    styles: dict[str, Style] = field(default_factory=dict)  # other named styles, e.g. one per indicator
     group: str = "base"  # base, supply, indicators, study_area, tables
     extra: dict[str, str] = field(default_factory=dict)
 
