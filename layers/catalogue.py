@@ -319,7 +319,7 @@ def _indicator_layers(ctx: _Context, units: Mapping[str, gpd.GeoDataFrame]) -> l
         )
         shown = [i for i in indicators if data[i].notna().any()]
         styles = {i: indicator_style(data, i, definitions) for i in shown}
-        main = "coverage" if "coverage" in shown else "rate"
+        main = next((i for i in ("coverage", "rate", "sites_located") if i in shown), shown[0])
         theme_label = {lang: str(themes.loc[str(theme), f"label_{lang}"]) for lang in LANGS}
         title = {
             lang: f"{theme_label[lang]} — {LEVEL_TITLES.get(str(level), {}).get(lang, level)}"

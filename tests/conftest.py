@@ -94,3 +94,22 @@ def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
         main(["demo", "-o", str(out)])
     assert done.value.code == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def brussels_diagnosed(brussels_with_osm: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Brussels workspace with the OSM sites and the stored diagnostic of every theme."""
+    from diagnostics.levels import built_in_levels, read_inputs
+    from diagnostics.outputs import store
+    from diagnostics.supply import diagnose
+    from diagnostics.themes import load_themes
+    from geo.manifest import Provenance
+
+    out = tmp_path_factory.mktemp("diagnosed") / "brussels_diagnosed.gpkg"
+    shutil.copyfile(brussels_with_osm, out)
+    inputs = read_inputs(out)
+    result = diagnose(inputs, load_themes(), built_in_levels(inputs))
+    store(
+        out, result, Provenance("socialatlas diagnostic", "2024", "", "Statbel; IBSA; OSM"), synthetic=False
+    )
+    return out
