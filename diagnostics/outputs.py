@@ -1,13 +1,7 @@
-"""Writing a diagnostic: into the workspace, as CSV and XLSX tables, and as a GeoPackage of results.
-
-Every file is written beside its target and moved into place only when complete.
-"""
+"""A diagnostic as named tables: stored in the workspace, or handed to the exporters of ``layers``."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,21 +9,60 @@ import pandas as pd
 
 from diagnostics.study_area import AreaDiagnostic
 from diagnostics.supply import Diagnostic
-from geo.errors import SourceNotFoundError
 from geo.manifest import Provenance
-from geo.workspace import TableRecord, update_workspace, write_workspace
+from geo.workspace import TableRecord, update_workspace
 
-TITLES = {
-    "indicators": "Indicateurs offre / besoin par unité et thème",
-    "equity": "Équité entre unités (Gini, Theil) par thème",
-    "themes": "Thèmes : offre retenue, population cible, méthode",
-    "definitions": "Définitions des indicateurs (FR/NL/EN)",
-    "method": "Méthode et paramètres du diagnostic",
-    "profile": "Profil de la population et des besoins",
-    "study_sites": "Lieux dans la zone d'étude et ses alentours",
-    "study_area": "Zone d'étude et alentours",
-    "study_adjacent": "Unités adjacentes à la zone d'étude",
-    "members": "Unités composant la zone d'étude",
+TITLES: dict[str, dict[str, str]] = {
+    "indicators": {
+        "fr": "Indicateurs offre / besoin par unité et thème",
+        "nl": "Indicatoren aanbod / behoefte per eenheid en thema",
+        "en": "Supply / need indicators per unit and theme",
+    },
+    "equity": {
+        "fr": "Équité entre unités (Gini, Theil) par thème",
+        "nl": "Gelijkheid tussen eenheden (Gini, Theil) per thema",
+        "en": "Equity across units (Gini, Theil) per theme",
+    },
+    "themes": {
+        "fr": "Thèmes : offre retenue, population cible, méthode",
+        "nl": "Thema's: aanbod, doelpopulatie, methode",
+        "en": "Themes: supply, target population, method",
+    },
+    "definitions": {
+        "fr": "Définitions des indicateurs",
+        "nl": "Definities van de indicatoren",
+        "en": "Indicator definitions",
+    },
+    "method": {
+        "fr": "Méthode et paramètres du diagnostic",
+        "nl": "Methode en parameters van de diagnose",
+        "en": "Method and parameters of the diagnostic",
+    },
+    "profile": {
+        "fr": "Profil de la population et des besoins",
+        "nl": "Profiel van de bevolking en de behoeften",
+        "en": "Population and need profile",
+    },
+    "study_sites": {
+        "fr": "Lieux dans la zone d'étude et ses alentours",
+        "nl": "Plaatsen in het studiegebied en de omgeving",
+        "en": "Sites in the study area and around it",
+    },
+    "study_area": {
+        "fr": "Zone d'étude et alentours",
+        "nl": "Studiegebied en omgeving",
+        "en": "Study area and surroundings",
+    },
+    "study_adjacent": {
+        "fr": "Unités adjacentes à la zone d'étude",
+        "nl": "Aangrenzende eenheden",
+        "en": "Units adjacent to the study area",
+    },
+    "members": {
+        "fr": "Unités composant la zone d'étude",
+        "nl": "Eenheden van het studiegebied",
+        "en": "Units making up the study area",
+    },
 }
 
 
@@ -76,55 +109,8 @@ def area_tables(result: AreaDiagnostic, *, synthetic: bool, command: str = "") -
     }
 
 
-def _records(
-    tables: Mapping[str, pd.DataFrame], provenance: Provenance, *, synthetic: bool
-) -> dict[str, TableRecord]:
-    return {name: TableRecord(TITLES.get(name, name), provenance, synthetic=synthetic) for name in tables}
-
-
 def store(workspace: str | Path, diagnostic: Diagnostic, provenance: Provenance, *, synthetic: bool) -> Path:
     """Add (or replace) the diagnostic tables in the workspace, atomically."""
     tables = diagnostic_tables(diagnostic, synthetic=synthetic)
-    return update_workspace(workspace, tables, _records(tables, provenance, synthetic=synthetic))
-
-
-def write_geopackage(
-    path: str | Path,
-    tables: Mapping[str, pd.DataFrame],
-    provenance: Provenance,
-    *,
-    synthetic: bool,
-    title: str,
-) -> Path:
-    """All ``tables`` in one new GeoPackage (layers for GeoDataFrames), with their provenance."""
-    return write_workspace(
-        path, tables, _records(tables, provenance, synthetic=synthetic), info={"title": title}
-    )
-
-
-def write_tables(folder: str | Path, tables: Mapping[str, pd.DataFrame], *, stem: str) -> list[Path]:
-    """One CSV (UTF-8 with BOM, for spreadsheets) per table and one XLSX workbook with a sheet per
-    table, geometries left out. Written into a temporary folder, then moved in place."""
-    folder = Path(folder)
-    if not folder.parent.is_dir():
-        raise SourceNotFoundError(f"{folder.parent}: the folder for the results does not exist")
-    folder.mkdir(exist_ok=True)
-    plain = {
-        name: pd.DataFrame(frame.drop(columns="geometry", errors="ignore")) for name, frame in tables.items()
-    }
-    written = []
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".writing-") as tmp:
-        staged = []
-        for name, frame in plain.items():
-            target = Path(tmp) / f"{stem}_{name}.csv"
-            frame.to_csv(target, index=False, encoding="utf-8-sig")
-            staged.append(target)
-        workbook = Path(tmp) / f"{stem}.xlsx"
-        with pd.ExcelWriter(workbook, engine="openpyxl") as writer:
-            for name, frame in plain.items():
-                frame.to_excel(writer, sheet_name=name[:31], index=False)
-        staged.append(workbook)
-        for file in staged:
-            os.replace(file, folder / file.name)
-            written.append(folder / file.name)
-    return written
+    records = {name: TableRecord(TITLES[name]["fr"], provenance, synthetic=synthetic) for name in tables}
+    return update_workspace(workspace, tables, records)

@@ -380,3 +380,55 @@ def catalogue(path: str | Path) -> list[Layer]:
 def find(layers: list[Layer], layer_id: str) -> Layer | None:
     """The layer with ``layer_id``, or None."""
     return next((layer for layer in layers if layer.id == layer_id), None)
+
+
+def result_layers(
+    tables: Mapping[str, pd.DataFrame],
+    titles: Mapping[str, dict[str, str]],
+    *,
+    attribution: str,
+    vintage: str,
+    synthetic: bool,
+) -> list[Layer]:
+    """Layers of a result (a diagnostic's tables and its study-area geometries), ready to export:
+    polygons outlined, sites by where they lie, the rest as tables."""
+    where_labels = {
+        "area": {"fr": "Dans la zone", "nl": "In het gebied", "en": "In the area"},
+        "ring": {"fr": "Aux alentours", "nl": "In de omgeving", "en": "Around it"},
+    }
+    layers = []
+    for name, frame in tables.items():
+        title = titles.get(name, dict.fromkeys(LANGS, name))
+        style: Style | None = None
+        kind: str = "table"
+        if isinstance(frame, gpd.GeoDataFrame):
+            points = bool(len(frame)) and (frame.geom_type == "Point").all()
+            kind = "points" if points else "polygons"
+            if name == "study_sites":
+                style = categorised(frame["where"], field="where", labels=where_labels, title=title)
+            elif name == "study_area":
+                style = categorised(
+                    frame["code"],
+                    field="code",
+                    labels={"area": where_labels["area"], "ring": where_labels["ring"]},
+                    palette={"area": "#0072B2", "ring": "#E69F00"},
+                    geometry="polygons",
+                    title=title,
+                )
+            else:
+                style = _outline(width=0.6)
+        layers.append(
+            Layer(
+                id=name,
+                title=title,
+                description=title,
+                data=frame,
+                kind=kind,  # type: ignore[arg-type]
+                attribution=attribution,
+                vintage=vintage,
+                synthetic=synthetic,
+                style=style,
+                group="result",
+            )
+        )
+    return layers

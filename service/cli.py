@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import click
 import pandas as pd
@@ -23,8 +24,11 @@ from geo.quality import CHECKS, quality_report, quality_summary
 from geo.search import FILTERS, Query, parse_point, search_sites
 from geo.sites import FIELDS
 from geo.workspace import PROVENANCE_TABLE, list_tables, read_info, read_table
+from service.diagnose_cli import diagnose_command
+from service.layers_cli import layers_export, layers_group
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
+DEMO_AREA = ("Port Haut", "Houblon Centre")  # the study area of the demonstration job
 
 
 @contextmanager
@@ -386,6 +390,10 @@ def demo(out: Path) -> None:
     )
     # the synthetic directory is a snapshot of 1 January 2025: staleness is judged at that date
     _write_quality(report.path, out / "quality", lang="fr", as_of=date(2025, 1, 1))
+    context = click.get_current_context()
+    context.invoke(diagnose_command, workspace_path=report.path)
+    context.invoke(diagnose_command, workspace_path=report.path, units=DEMO_AREA, out=out / "diagnostic")
+    context.invoke(layers_export, workspace_path=report.path, out=out / "layers.gpkg")
 
 
 @cli.command("demo-data")
@@ -405,6 +413,62 @@ def demo_data(out: Path, seed: int) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for path in write_demo(generate_demo(seed=seed), out):
         click.echo(str(path))
+
+
+cli.add_command(diagnose_command)
+cli.add_command(layers_group)
+
+
+def _settings_options(function: Callable[..., None]) -> Callable[..., None]:
+    """One option per field of :class:`service.settings.Settings` (declared there once)."""
+    from service.settings import describe
+
+    for name, default, help_text in reversed(describe()):
+        kind: Any = type(default) if default is not None else str
+        if name == "workspace":
+            kind = click.Path(dir_okay=False, path_type=Path)
+        elif name == "cors_origins":
+            kind, default = str, ",".join(default)
+        option = click.option(
+            f"--{name.replace('_', '-')}",
+            name,
+            type=kind,
+            default=default,
+            show_default=name != "write_token",
+            required=name == "workspace",
+            envvar=f"SOCIALATLAS_{name.upper()}",
+            show_envvar=True,
+            help=help_text,
+        )
+        function = option(function)
+    return function
+
+
+@cli.command("serve")
+@_settings_options
+@click.option("--dev", is_flag=True, help="Use the Flask development server (for development only).")
+def serve(dev: bool, **values: Any) -> None:
+    """Serve a workspace over HTTP: OGC API – Features and the directory search (read-only)."""
+    import waitress
+
+    from service.app import create_app
+    from service.settings import Settings, split_origins
+
+    settings = Settings(**(values | {"cors_origins": split_origins(values["cors_origins"])}))
+    app = create_app(settings)
+    click.echo(f"serving {settings.workspace} on http://{settings.host}:{settings.port}/ (API: /api)")
+    if dev:
+        app.run(host=settings.host, port=settings.port, threaded=True, debug=False)
+        return
+    waitress.serve(
+        app,
+        host=settings.host,
+        port=settings.port,
+        threads=settings.threads,
+        channel_timeout=settings.request_timeout,
+        max_request_body_size=settings.max_request_bytes,
+        ident="socialatlas",
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from diagnostics.levels import built_in_levels, read_inputs
-from diagnostics.outputs import area_tables, diagnostic_tables, store, write_geopackage, write_tables
+from diagnostics.outputs import TITLES, area_tables, diagnostic_tables, store
 from diagnostics.study_area import RING, AreaDiagnostic, diagnose_area, study_area
 from diagnostics.supply import Options, diagnose
 from diagnostics.themes import load_themes
@@ -18,6 +18,8 @@ from geo.crs import METRIC
 from geo.errors import InputError
 from geo.manifest import Provenance
 from geo.sources import read_table, read_vector
+from layers.catalogue import result_layers
+from layers.export import export
 
 
 def _polygon(path: Path) -> object:
@@ -190,15 +192,16 @@ def diagnose_command(
         tables = diagnostic_tables(diagnostic, synthetic=inputs.synthetic, command=command)
         stem = "indicators"
     out.mkdir(parents=True, exist_ok=True)
-    files = write_tables(out, tables, stem=stem)
-    files.append(
-        write_geopackage(
-            out / f"{stem}.gpkg",
-            tables,
-            provenance,
-            synthetic=inputs.synthetic,
-            title=f"socialatlas {stem}",
-        )
+    layers = result_layers(
+        tables,
+        TITLES,
+        attribution=provenance.attribution,
+        vintage=provenance.vintage,
+        synthetic=inputs.synthetic,
     )
-    shown = ", ".join(str(f) for f in files if f.suffix in (".xlsx", ".gpkg"))
-    click.echo(f"written: {shown} and {len(files) - 2} CSV files in {out}")
+    files = export(layers, out / f"{stem}.gpkg", format="gpkg", command=command)
+    files += export(layers, out / f"{stem}.xlsx", format="xlsx", command=command)
+    files += export(layers, out / "csv", format="csv", command=command)
+    click.echo(
+        f"written: {out / f'{stem}.gpkg'}, {out / f'{stem}.xlsx'} and {out / 'csv'}/ ({len(files)} files)"
+    )

@@ -1,0 +1,226 @@
+"""Request parsers: pure functions from query-string text to checked values, raising InputError.
+
+Views call these and never parse by hand; every message names the parameter, what is wrong with
+the value given and what to write instead. Nothing here sees a request or a file.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from functools import lru_cache
+
+import numpy as np
+from pyproj import CRS
+
+from geo.crs import candidate_crs, crs_label, parse_crs
+from geo.errors import CRSError, InputError
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+LANGS = ("fr", "nl", "en")
+
+
+def epsg_uri(code: int) -> str:
+    """The OGC URI of an EPSG code (``http://www.opengis.net/def/crs/EPSG/0/31370``)."""
+    return f"http://www.opengis.net/def/crs/EPSG/0/{code}"
+
+
+# The CRSs features are served in, by URI: (EPSG code used for the checks, latitude first?)
+SUPPORTED_CRS: dict[str, tuple[int, bool]] = {
+    CRS84: (4326, False),
+    epsg_uri(4326): (4326, True),
+    epsg_uri(31370): (31370, False),
+    epsg_uri(3812): (3812, False),
+}
+STORAGE_CRS = epsg_uri(31370)
+
+_CRS_TEXT = re.compile(
+    r"(?:https?://www\.opengis\.net/def/crs/(?:EPSG|OGC)/[\w.]+/\w+"
+    r"|urn:ogc:def:crs:(?:EPSG|OGC):[\w.]*:\w+|EPSG:\d{1,6}|\d{1,6}|(?:OGC:)?CRS84)",
+    re.IGNORECASE,
+)
+
+
+def check_params(given: Iterable[str], allowed: Iterable[str], *, where: str) -> None:
+    """Refuse query parameters the operation does not define (OGC API – Features, 400)."""
+    known = set(allowed)
+    unknown = sorted(set(given) - known)
+    if unknown:
+        raise InputError(
+            f"{where}: unknown parameter(s) {', '.join(map(repr, unknown))}; "
+            f"known parameters are {', '.join(sorted(known))}"
+        )
+
+
+@lru_cache(maxsize=256)
+def parse_crs_uri(text: str, *, parameter: str = "crs") -> str:
+    """The URI of a supported CRS, given as a URI, a URN, ``EPSG:n``, a code or ``CRS84``.
+
+    Raises
+    ------
+    CRSError
+        When the text names no CRS, or a CRS the service does not serve.
+    """
+    text = text.strip()
+    supported = ", ".join(SUPPORTED_CRS)
+    if not _CRS_TEXT.fullmatch(text):
+        raise CRSError(f"{parameter} {text[:80]!r}: not a CRS URI; give one of {supported}")
+    if text.upper().removeprefix("OGC:") == "CRS84":
+        return CRS84
+    crs = parse_crs(text, parameter=parameter)
+    for uri in SUPPORTED_CRS:
+        if crs == _crs_object(uri):
+            return uri
+    raise CRSError(f"{parameter} {text!r}: this CRS is not served; give one of {supported}")
+
+
+@lru_cache(maxsize=8)
+def _crs_object(uri: str) -> CRS:
+    return parse_crs(uri)
+
+
+def lat_first(crs_uri: str) -> bool:
+    """Whether coordinates in this CRS are written latitude first (EPSG:4326), per its axis order."""
+    return SUPPORTED_CRS[crs_uri][1]
+
+
+def _number(text: str, parameter: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"{parameter}: {text[:40]!r} is not a number") from None
+    if not math.isfinite(value):
+        raise InputError(f"{parameter}: {text[:40]!r} is not a finite number")
+    return value
+
+
+def parse_bbox(text: str, *, crs_uri: str = CRS84) -> tuple[float, float, float, float]:
+    """A ``bbox`` (4 or 6 numbers, in the axis order of ``crs_uri``) as (xmin, ymin, xmax, ymax).
+
+    The result is easting/longitude first whatever the CRS's axis order. A box whose values fit
+    another Belgian CRS than the one declared is refused with the ``bbox-crs`` to write, as is an
+    EPSG:4326 box written longitude first. In degrees, ``xmin > xmax`` crosses the antimeridian.
+    """
+    parts = text.split(",")
+    if len(parts) not in (4, 6):
+        raise InputError(
+            f"bbox {text[:80]!r}: give 4 numbers, xmin,ymin,xmax,ymax in the axis order of bbox-crs "
+            "(default CRS84: lon_min,lat_min,lon_max,lat_max)"
+        )
+    values = [_number(p, "bbox") for p in parts]
+    if len(values) == 6:
+        values = [values[0], values[1], values[3], values[4]]
+    a0, b0, a1, b1 = values
+    x0, y0, x1, y1 = (b0, a0, b1, a1) if lat_first(crs_uri) else (a0, b0, a1, b1)
+    _check_bbox_crs((x0, y0, x1, y1), crs_uri, text)
+    if y0 > y1 or (x0 > x1 and SUPPORTED_CRS[crs_uri][0] != 4326):
+        raise InputError(f"bbox {text!r}: the lower corner comes first (min before max)")
+    return x0, y0, x1, y1
+
+
+def _check_bbox_crs(box: tuple[float, float, float, float], crs_uri: str, text: str) -> None:
+    epsg, latfirst = SUPPORTED_CRS[crs_uri]
+    xs, ys = np.array([box[0], box[2]]), np.array([box[1], box[3]])
+    found = candidate_crs(xs, ys)
+    declared = "CRS84 (longitude, latitude)" if crs_uri == CRS84 else crs_label(_crs_object(crs_uri))
+    if epsg == 4326 and latfirst and candidate_crs(ys, xs) == [4326]:
+        raise CRSError(
+            f"bbox {text!r}: EPSG:4326 takes latitude first (lat_min,lon_min,lat_max,lon_max); "
+            f"swap the values or give bbox-crs={CRS84} for longitude first"
+        )
+    if found and epsg not in found:
+        fits = crs_label(_crs_object(epsg_uri(found[0])))
+        raise CRSError(
+            f"bbox {text!r}: these values are {fits} coordinates but bbox-crs is {declared}; "
+            f"add bbox-crs={epsg_uri(found[0])} (or give the box in {declared})"
+        )
+    if epsg == 4326 and (np.abs(xs) > 180).any() | (np.abs(ys) > 90).any():
+        raise CRSError(
+            f"bbox {text!r}: longitudes lie in [-180, 180] and latitudes in [-90, 90]; for Lambert "
+            f"coordinates add bbox-crs={epsg_uri(31370)}"
+        )
+
+
+def parse_limit(text: str | None, *, default: int, maximum: int) -> int:
+    """The page size: ``default`` when absent; 400 below 1 or above ``maximum``."""
+    if text is None:
+        return default
+    value = _integer(text, "limit")
+    if not 1 <= value <= maximum:
+        raise InputError(f"limit {value}: give a number from 1 to {maximum} and follow the 'next' links")
+    return value
+
+
+def parse_offset(text: str | None) -> int:
+    """The index of the first item of a page (0 when absent)."""
+    if text is None:
+        return 0
+    value = _integer(text, "offset")
+    if value < 0:
+        raise InputError(f"offset {value}: give 0 or more")
+    return value
+
+
+def _integer(text: str, parameter: str) -> int:
+    if not re.fullmatch(r"\s*[+-]?\d{1,12}\s*", text):
+        raise InputError(f"{parameter} {text[:40]!r}: give a whole number")
+    return int(text)
+
+
+def parse_lang(param: str | None, accepted: Sequence[tuple[str, float]] = ()) -> str:
+    """The language of titles: ``lang=`` if given (fr, nl, en), else the best of Accept-Language.
+
+    ``accepted`` is the Accept-Language header as (language tag, quality) pairs, best first.
+    French when nothing matches.
+    """
+    if param is not None:
+        lang = param.strip().lower()
+        if lang not in LANGS:
+            raise InputError(f"lang {param[:20]!r}: give one of {', '.join(LANGS)}")
+        return lang
+    for tag, quality in accepted:
+        primary = tag.split("-")[0].lower()
+        if quality > 0 and primary in LANGS:
+            return primary
+    return "fr"
+
+
+_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}(?:[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2}))?")
+
+
+def parse_datetime(text: str) -> tuple[str | None, str | None]:
+    """A ``datetime`` instant or interval (RFC 3339, ``..`` or empty for open ends) as (start, end)."""
+    parts = text.split("/")
+    if len(parts) > 2 or (len(parts) == 2 and all(p in ("", "..") for p in parts)):
+        raise InputError(f"datetime {text[:60]!r}: give an instant or an interval start/end")
+    bounds: list[str | None] = []
+    for part in parts:
+        if len(parts) == 2 and part in ("", ".."):
+            bounds.append(None)
+            continue
+        if not _INSTANT.fullmatch(part):
+            raise InputError(f"datetime {part[:40]!r}: write 2024-01-31 or 2024-01-31T12:00:00Z")
+        try:
+            datetime.fromisoformat(part.replace("z", "Z").replace("t", "T"))
+        except ValueError:
+            raise InputError(f"datetime {part!r}: no such date") from None
+        bounds.append(part)
+    return (bounds[0], bounds[-1])
+
+
+def parse_list(values: Iterable[str]) -> list[str]:
+    """Values of a parameter given repeated and/or comma-separated, blanks dropped, order kept."""
+    out = [item.strip() for value in values for item in value.split(",")]
+    return list(dict.fromkeys(item for item in out if item))
+
+
+def parse_distance(text: str | None, *, default_km: float = 1.0, maximum_km: float = 50.0) -> float:
+    """A search radius in kilometres, returned in metres."""
+    if text is None:
+        return default_km * 1000
+    value = _number(text, "distance")
+    if not 0 < value <= maximum_km:
+        raise InputError(f"distance {value:g}: give kilometres above 0 and at most {maximum_km:g}")
+    return value * 1000
