@@ -210,16 +210,18 @@ def _present(labels: Mapping[str, dict[str, str]], values: pd.Series) -> dict[st
 
 def _supply_layers(ctx: _Context, sites: gpd.GeoDataFrame) -> list[Layer]:
     attribution, vintage = ctx.prov("sites")
-    sites = sites[~(sites.geometry.isna() | sites.geometry.is_empty)].reset_index(drop=True)
+    # only published sites with a location leave the workspace
+    published = sites["published"].fillna(True).astype(bool)
+    sites = sites[published & ~(sites.geometry.isna() | sites.geometry.is_empty)].reset_index(drop=True)
     everything = sites.copy()
     layers = [
         Layer(
             id="sites",
             title=SITES_TITLE,
             description={
-                "fr": "Tous les lieux d'activité, par secteur du répertoire",
-                "nl": "Alle activiteitsplaatsen, per sector van de gids",
-                "en": "All activity sites, by directory sector",
+                "fr": "Tous les lieux d'activité publiés, par secteur du répertoire",
+                "nl": "Alle gepubliceerde activiteitsplaatsen, per sector van de gids",
+                "en": "All published activity sites, by directory sector",
             },
             data=everything,
             kind="points",
