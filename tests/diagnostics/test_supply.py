@@ -131,3 +131,19 @@ def test_brussels_early_childhood_has_no_target(brussels: tuple[Inputs, pd.DataF
     _, table = brussels
     rows = table[(table["theme"] == "early_childhood") & (table["level"] == "communes")]
     assert (rows["status"] == "no_data").all() and rows["sites_located"].sum() > 0
+
+
+def test_custom_zone_counts_by_area_share(tiny: Inputs) -> None:
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    zone = gpd.GeoDataFrame(
+        {"zoning": ["clss"], "code": ["Z1"], "name_fr": ["Z1"], "name_nl": ["Z1"]},
+        geometry=[box(0, 0, 1400, 1000)],
+        crs=31370,
+    )
+    tiny.units["zoning_clss"] = zone
+    rows = _rows(tiny, "pharmacies").loc[("zoning_clss", "Z1")]
+    assert rows["target"] == pytest.approx(1000 + 3000 * 0.4)  # all of S1, 40 % of S2's area
+    assert rows["sites_located"] == 1  # A; B lies at x = 1,500
+    assert rows["rate"] == pytest.approx(1 / 2200 * 1000)
