@@ -68,7 +68,8 @@ def resolve_unit(units: Mapping[str, pd.DataFrame], text: str) -> tuple[str, str
     if len(unique) == 1:
         return unique[0][0], unique[0][1]
     if not unique:
-        close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.6)
+        by_fold = {_fold(name): name for name in names}
+        close = [by_fold[f] for f in difflib.get_close_matches(folded, list(by_fold), n=3, cutoff=0.6)]
         hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
         raise InputError(f"no sector, neighbourhood, commune or zone is called or coded {wanted!r}{hint}")
     listed = ", ".join(f"{level}:{code} ({name})" for level, code, name in unique[:6])
