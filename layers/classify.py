@@ -116,6 +116,12 @@ def classify(values: object, edges: Sequence[float] | np.ndarray) -> np.ndarray:
     return out
 
 
+def finite_edge(edge: float | None) -> float:
+    """An edge as a finite number (±1e300 for ±inf, 0 for None), for formats without infinities."""
+    x = 0.0 if edge is None else float(edge)
+    return max(min(x, 1e300), -1e300)
+
+
 def jenks(values: object, k: int) -> np.ndarray:
     """Exact Fisher–Jenks breaks: the edges minimising the within-class sum of squared deviations."""
     return breaks(values, method="jenks", k=k)

@@ -14,7 +14,6 @@ import math
 import os
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -29,29 +28,19 @@ from diagnostics.fca import DETOUR, Decay, euclidean_costs, parse_decay, two_ste
 from geo.crs import METRIC
 from geo.errors import InputError
 from geo.population import PopulationCells, grid_for
+from layers.classify import breaks
+from layers.colours import qgis_colour, ramp_colours
+from layers.labels import Text, auto_decimals, range_label
 from layers.layer import LANGS
 
-Text = str | Mapping[str, str]
 Grid = tuple[Affine, tuple[int, int]]
 
-# ColorBrewer YlGnBu, 9 classes (colour-blind safe, print friendly); k classes take evenly spaced steps.
-YLGNBU = (
-    "#ffffd9",
-    "#edf8b1",
-    "#c7e9b4",
-    "#7fcdbb",
-    "#41b6c4",
-    "#1d91c0",
-    "#225ea8",
-    "#253494",
-    "#081d58",
-)
+RAMP = "YlGnBu"  # ColorBrewer, colour-blind safe and print friendly, light (few) to dark (many)
 SYNTHETIC_NOTE = {
     "fr": "Données synthétiques de démonstration : ni lieux ni personnes réels.",
     "nl": "Synthetische demonstratiegegevens: geen echte plaatsen of personen.",
     "en": "Synthetic demonstration data: not real places or people.",
 }
-_SEPARATORS = {"fr": ("\u202f", ","), "nl": (".", ","), "en": (",", ".")}  # thousands, decimal
 BLOCK = 256
 
 
@@ -219,50 +208,20 @@ def _text(value: Text, lang: str) -> str:
     return value.get(lang) or value.get("fr") or next(iter(value.values()), "")
 
 
-def _number(value: float, decimals: int, lang: str) -> str:
-    thousands, point = _SEPARATORS.get(lang, _SEPARATORS["en"])
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\0").replace(".", point).replace("\0", thousands)
-
-
-def _decimals(edges: np.ndarray) -> int:
-    top = float(np.max(np.abs(edges))) if edges.size else 0.0
-    if top == 0 or not np.isfinite(top):
-        return 0
-    return int(np.clip(3 - math.ceil(math.log10(top)), 0, 6))
-
-
-def quantile_edges(array: np.ndarray, *, k: int = 5) -> np.ndarray:
-    """Up to k + 1 distinct class edges at the quantiles of the finite values (min … max)."""
-    values = array[np.isfinite(array)]
-    if not values.size:
-        return np.array([0.0, 0.0])
-    edges = np.unique(np.quantile(values, np.linspace(0.0, 1.0, k + 1)))
-    return edges if edges.size > 1 else np.array([edges[0], edges[0]])
-
-
-def ramp(k: int) -> list[str]:
-    """k colours from light to dark on ColorBrewer YlGnBu."""
-    if k <= 1:
-        return [YLGNBU[4]]
-    return [YLGNBU[int(round(i))] for i in np.linspace(1, len(YLGNBU) - 1, k)]
-
-
-def _rgba(colour: str) -> str:
-    return ",".join(str(int(colour[i : i + 2], 16)) for i in (1, 3, 5)) + ",255"
-
-
 def raster_qml(array: np.ndarray, *, unit: str, lang: str = "fr", k: int = 5) -> str:
     """A QGIS style: single-band pseudocolour, discrete quantile classes of YlGnBu.
 
-    Each class is drawn for values up to its upper edge; the last one has no upper limit so
-    the maximum is always drawn. Labels read ``lower – upper unit`` in ``lang``'s number format.
+    The classes are those of the vector styles (:func:`layers.classify.breaks` with
+    ``method="quantiles"``: edges are values of the surface, ties merge classes) with the same
+    ColorBrewer colours and legend labels (``lower – upper unit`` in ``lang``'s number format).
+    Each class is drawn for values up to its upper edge; the last one has no upper limit so the
+    maximum is always drawn.
     """
-    edges = quantile_edges(array, k=k)
-    colours = ramp(len(edges) - 1)
-    decimals = _decimals(edges)
-    while decimals < 6 and len({_number(float(e), decimals, lang) for e in edges}) < len(np.unique(edges)):
-        decimals += 1  # enough decimals to tell the class edges apart
+    edges = breaks(array, method="quantiles", k=k)
+    if edges.size == 0:  # no value at all: one class, for a style QGIS can still open
+        edges = np.array([0.0, 0.0])
+    colours = ramp_colours(RAMP, len(edges) - 1)
+    decimals = auto_decimals(edges)
     lo, hi = float(edges[0]), float(edges[-1])
     root = ET.Element(
         "qgis", {"version": "3.22.0", "styleCategories": "AllStyleCategories", "minScale": "1e+08"}
@@ -299,17 +258,19 @@ def raster_qml(array: np.ndarray, *, unit: str, lang: str = "fr", k: int = 5) ->
     source = ET.SubElement(shader, "colorramp", {"type": "gradient", "name": "[source]"})
     options = ET.SubElement(source, "Option", {"type": "Map"})
     for name, value in (
-        ("color1", _rgba(colours[0])),
-        ("color2", _rgba(colours[-1])),
+        ("color1", qgis_colour(colours[0])),
+        ("color2", qgis_colour(colours[-1])),
         ("discrete", "0"),
         ("rampType", "gradient"),
-        ("stops", ":".join(f"{i / (len(colours) - 1):g};{_rgba(c)}" for i, c in enumerate(colours[1:-1], 1))),
+        (
+            "stops",
+            ":".join(f"{i / (len(colours) - 1):g};{qgis_colour(c)}" for i, c in enumerate(colours[1:-1], 1)),
+        ),
     ):
         ET.SubElement(options, "Option", {"type": "QString", "name": name, "value": value})
     for i, colour in enumerate(colours):
         lower, upper = float(edges[i]), float(edges[i + 1])
-        label = f"{_number(lower, decimals, lang)} – {_number(upper, decimals, lang)}"
-        label = f"{label} {unit}".strip()
+        label = range_label(lower, upper, lang, decimals, unit)
         value = "inf" if i == len(colours) - 1 else repr(upper)
         ET.SubElement(shader, "item", {"alpha": "255", "value": value, "label": label, "color": colour})
     ET.SubElement(pipe, "brightnesscontrast", {"brightness": "0", "contrast": "0", "gamma": "1"})

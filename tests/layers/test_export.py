@@ -15,6 +15,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Point, box
 
 import layers.export as export_module
+import layers.gpkg as gpkg_module
 from geo.errors import InputError, ProblemsError
 from layers import styles
 from layers.export import EXPORTERS, SYNTHETIC_NOTICE, export, short_names
@@ -378,7 +379,7 @@ def test_a_failed_export_leaves_the_previous_file_untouched(tmp_path, monkeypatc
     export(hand_layers(), path, format="gpkg")
     before = path.read_bytes()
     calls = []
-    original = export_module._gpkg_table
+    original = gpkg_module._gpkg_table
 
     def failing(*args, **kwargs):
         calls.append(1)
@@ -386,7 +387,7 @@ def test_a_failed_export_leaves_the_previous_file_untouched(tmp_path, monkeypatc
             raise OSError("disk full")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(export_module, "_gpkg_table", failing)
+    monkeypatch.setattr(gpkg_module, "_gpkg_table", failing)
     with pytest.raises(OSError, match="disk full"):
         export(hand_layers(), path, format="gpkg")
     assert path.read_bytes() == before

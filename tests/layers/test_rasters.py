@@ -16,8 +16,8 @@ import layers.rasters as rasters
 from geo.errors import InputError
 from geo.population import population_cells
 from geo.workspace import read_table
+from layers.colours import ramp_colours
 from layers.rasters import (
-    YLGNBU,
     accessibility_surface,
     density_surface,
     population_surface,
@@ -184,21 +184,24 @@ def test_style_is_quantile_pseudocolour(tmp_path: Path) -> None:
     assert shader is not None and shader.get("classificationMode") == "3"
     items = shader.findall("item")
     assert len(items) == 5
-    assert [i.get("color") for i in items] == [YLGNBU[1], YLGNBU[3], YLGNBU[4], YLGNBU[6], YLGNBU[8]]
+    assert [i.get("color") for i in items] == ramp_colours("YlGnBu", 5)
     upper = [float(i.get("value") or "nan") for i in items[:-1]]
-    assert upper == pytest.approx([19.8, 39.6, 59.4, 79.2])  # quantiles of 0 … 99, NaN left out
+    assert upper == [19, 39, 59, 79]  # the 20th, 40th… smallest of 0 … 99, NaN left out
     assert items[-1].get("value") == "inf"
-    assert items[0].get("label") == "0,0 – 19,8 inwoners"
-    assert items[-1].get("label") == "79,2 – 99,0 inwoners"
+    assert items[0].get("label") == "0 – 19 inwoners"
+    assert items[-1].get("label") == "79 – 99 inwoners"
     english = ET.fromstring(raster_qml(array * 1000, unit="residents", lang="en").split("\n", 1)[1])
-    assert english.findall(".//item")[-1].get("label") == "79,200 – 99,000 residents"
+    assert english.findall(".//item")[-1].get("label") == "79,000 – 99,000 residents"
+    tenths = ET.fromstring(raster_qml(array / 10, unit="", lang="fr").split("\n", 1)[1])
+    assert tenths.findall(".//item")[1].get("label") == "1,9 – 3,9"
 
 
 def test_style_with_few_distinct_values() -> None:
     flat = ET.fromstring(raster_qml(np.full((3, 3), 4.0), unit="").split("\n", 1)[1])
     assert len(flat.findall(".//item")) == 1
     ties = ET.fromstring(raster_qml(np.r_[np.zeros(90), np.ones(10)], unit="").split("\n", 1)[1])
-    assert len(ties.findall(".//item")) == 1  # quantiles all 0 except the maximum
+    labels = [i.get("label") for i in ties.findall(".//item")]
+    assert labels == ["0,0 – 0,5", "0,5 – 1,0"]  # one class per value, split half-way
     empty = ET.fromstring(raster_qml(np.full((2, 2), np.nan), unit="").split("\n", 1)[1])
     assert len(empty.findall(".//item")) == 1
 

@@ -9,8 +9,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
-from shapely.geometry import Point, box
+from matplotlib.figure import Figure
+from shapely.geometry import Point, Polygon, box
 
 from geo.errors import InputError
 from layers import styles
@@ -420,6 +422,33 @@ def test_draw_uses_the_same_colours_and_hatches_the_specials(with_specials):
     hatches = {c.get_hatch() for c in ax.collections if c.get_hatch()}
     assert hatches == {styles.SPECIAL_SYMBOLS["not_applicable"][1], styles.SPECIAL_SYMBOLS["suppressed"][1]}
     plt.close(fig)
+
+
+def test_draw_polygons_as_one_collection_for_fills_each_hatch_and_outlines(with_specials):
+    style = rate_style(with_specials, method="quantiles", k=4)
+    fig, ax = plt.subplots()
+    style.draw(with_specials, ax)
+    fills, dots, crosses, outlines = ax.collections
+    assert len(fills.get_paths()) == len(outlines.get_paths()) == len(with_specials)
+    assert (dots.get_hatch(), len(dots.get_paths())) == ("..", 1)  # not applicable
+    assert (crosses.get_hatch(), len(crosses.get_paths())) == ("xx", 2)  # suppressed
+    assert to_hex(outlines.get_edgecolor()[0]) == styles.OUTLINE and not outlines.get_facecolor().size
+    plt.close(fig)
+
+
+def test_draw_leaves_holes_empty():
+    ring = box(0, 0, 10, 10).exterior.coords
+    hole = box(4, 4, 6, 6).exterior.coords  # turning the same way as the ring
+    frame = gpd.GeoDataFrame(geometry=[Polygon(ring, [hole])], crs=31370)
+    fig = Figure(figsize=(1, 1), dpi=100)
+    ax = fig.add_axes((0, 0, 1, 1))
+    styles.single(colour="#000000").draw(frame, ax)
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    pixels = np.asarray(canvas.buffer_rgba())
+    assert pixels[50, 50, 0] == 255 and pixels[80, 20, 0] == 0  # hole white, ring black
 
 
 def test_draw_points_and_proportional_circles():

@@ -8,7 +8,7 @@ import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from maps import paths
+from layers import paths
 
 
 @pytest.mark.parametrize("hole_ccw", [True, False])
@@ -38,3 +38,23 @@ def test_boundary_lines_give_every_ring_of_multipolygons():
     )
     lines = paths.boundary_lines([multi, None, holed])
     assert len(lines) == 4 and all(len(line) == 5 for line in lines)
+
+
+def test_every_geometry_gets_its_path_in_order():
+    holed = shapely.Polygon(
+        shapely.box(2, 2, 9, 9).exterior.coords,
+        [shapely.box(4, 4, 5, 5).exterior.coords, shapely.box(6, 6, 7, 7).exterior.coords],
+    )
+    multi = shapely.MultiPolygon([shapely.box(0, 0, 1, 1), holed])
+    mixed = shapely.GeometryCollection([shapely.box(0, 0, 1, 1), shapely.LineString([(0, 0), (1, 1)])])
+    geoms = [None, shapely.Polygon(), multi, shapely.Point(1, 1), mixed, shapely.box(0, 0, 2, 1)]
+    found = paths.polygon_paths(geoms)
+    assert [len(p.vertices) for p in found] == [0, 0, 20, 0, 5, 5]  # 4 rings of 5 vertices in multi
+    codes = found[2].codes
+    assert codes is not None
+    assert (codes == paths.Path.MOVETO).sum() == 4 and (codes == paths.Path.CLOSEPOLY).sum() == 4
+    assert codes[0] == paths.Path.MOVETO and codes[4] == paths.Path.CLOSEPOLY
+    # the box of the last geometry, counter-clockwise: the order of the input is kept
+    assert shapely.LinearRing(found[5].vertices).is_ccw
+    assert found[5].get_extents().bounds == (0, 0, 2, 1)
+    assert paths.polygon_paths([]) == []
