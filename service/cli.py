@@ -26,9 +26,11 @@ from geo.sites import FIELDS
 from geo.workspace import PROVENANCE_TABLE, list_tables, read_info, read_table
 from service.diagnose_cli import diagnose_command
 from service.layers_cli import layers_export, layers_group
+from service.maps_cli import atlas_command, map_command, report_command, series_command
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 DEMO_AREA = ("Port Haut", "Houblon Centre")  # the study area of the demonstration job
+DEMO_ATLAS = "primary_care_neighbourhoods"  # the indicator layer of its atlas
 
 
 @contextmanager
@@ -394,6 +396,18 @@ def demo(out: Path) -> None:
     context.invoke(diagnose_command, workspace_path=report.path)
     context.invoke(diagnose_command, workspace_path=report.path, units=DEMO_AREA, out=out / "diagnostic")
     context.invoke(layers_export, workspace_path=report.path, out=out / "layers.gpkg")
+    maps = out / "maps"
+    maps.mkdir(exist_ok=True)
+    context.invoke(report_command, workspace_path=report.path, units=DEMO_AREA, out=maps / "report.pdf")
+    context.invoke(atlas_command, workspace_path=report.path, layer_id=DEMO_ATLAS, out=maps / "atlas.pdf")
+    context.invoke(series_command, workspace_path=report.path, by="theme", out=maps / "series_themes.pdf")
+    context.invoke(
+        series_command,
+        workspace_path=report.path,
+        by="accreditation",
+        values=("A-COCOF",),
+        out=maps / "series_cocof.pdf",
+    )
 
 
 @cli.command("demo-data")
@@ -417,6 +431,8 @@ def demo_data(out: Path, seed: int) -> None:
 
 cli.add_command(diagnose_command)
 cli.add_command(layers_group)
+for _command in (map_command, series_command, atlas_command, report_command):
+    cli.add_command(_command)
 
 
 def _settings_options(function: Callable[..., None]) -> Callable[..., None]:
