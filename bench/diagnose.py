@@ -19,25 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-REPO = Path(__file__).resolve().parent.parent
-BRUSSELS = REPO.parent / "shared" / "data" / "brussels"
-
-
-def _workspace(folder: Path) -> Path:
-    from diagnostics.build import build_workspace
-    from geo.directory import store_sites
-    from geo.importers import import_sites
-    from geo.manifest import Provenance, read_manifest
-
-    path = folder / "brussels.gpkg"
-    build_workspace(read_manifest("brussels-2024", data_dir=BRUSSELS), path)
-    store_sites(
-        path,
-        import_sites(BRUSSELS / "osm_social_health_pois.geojson", source="osm"),
-        provenance=Provenance("OpenStreetMap", "2026-05", "ODbL 1.0", "© OpenStreetMap contributors"),
-    )
-    return path
+from _brussels import brussels_workspace
 
 
 def _access_baseline(inputs, themes, chosen) -> tuple[float, int]:  # noqa: ANN001
@@ -93,7 +75,7 @@ def main() -> None:
     from diagnostics.themes import load_themes
 
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(sys.argv[1]) if len(sys.argv) > 1 else _workspace(Path(tmp))
+        path = Path(sys.argv[1]) if len(sys.argv) > 1 else brussels_workspace(Path(tmp), diagnostic=False)
         themes = load_themes()
         timings = []
         for _ in range(3):

@@ -21,32 +21,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pyogrio
-
-REPO = Path(__file__).resolve().parent.parent
-BRUSSELS = REPO.parent / "shared" / "data" / "brussels"
-
-
-def _workspace(folder: Path) -> Path:
-    from diagnostics.build import build_workspace
-    from diagnostics.levels import built_in_levels, read_inputs
-    from diagnostics.outputs import store
-    from diagnostics.supply import diagnose
-    from diagnostics.themes import load_themes
-    from geo.directory import store_sites
-    from geo.importers import import_sites
-    from geo.manifest import Provenance, read_manifest
-
-    path = folder / "brussels.gpkg"
-    build_workspace(read_manifest("brussels-2024", data_dir=BRUSSELS), path)
-    store_sites(
-        path,
-        import_sites(BRUSSELS / "osm_social_health_pois.geojson", source="osm"),
-        provenance=Provenance("OpenStreetMap", "2026-05", "ODbL 1.0", "© OpenStreetMap contributors"),
-    )
-    inputs = read_inputs(path)
-    result = diagnose(inputs, load_themes(), built_in_levels(inputs))
-    store(path, result, Provenance("diagnostic", "", "", ""), synthetic=False)
-    return path
+from _brussels import brussels_workspace
 
 
 def main() -> None:
@@ -55,7 +30,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        path = Path(sys.argv[1]) if len(sys.argv) > 1 else _workspace(folder)
+        path = Path(sys.argv[1]) if len(sys.argv) > 1 else brussels_workspace(folder)
         start = time.perf_counter()
         layers = catalogue(path)
         built = time.perf_counter() - start
