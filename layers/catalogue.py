@@ -30,6 +30,7 @@ from diagnostics.themes import load_themes, supply_mask
 from geo.importers import DATA, taxonomy_sectors
 from geo.sites import SEPARATOR
 from geo.workspace import list_tables, read_table
+from layers.labels import UNITS
 from layers.layer import LANGS, Layer
 from layers.styles import Style, categorised, first_item, graduated, single
 
@@ -285,7 +286,7 @@ def indicator_style(
     """The style of one indicator column: ramp and centre by kind, statuses drawn distinctly."""
     ramp, centre = RAMPS.get(indicator, DEFAULT_RAMP)
     label = {lang: str(definitions.loc[indicator, f"label_{lang}"]) for lang in LANGS}
-    unit = str(definitions.loc[indicator, "unit"])
+    unit = UNITS.get(str(definitions.loc[indicator, "unit"]), str(definitions.loc[indicator, "unit"]))
     status = frame["status"] if definitions.loc[indicator, "population_based"] else None
     return graduated(
         frame[indicator].astype(float),

@@ -118,3 +118,17 @@ class Placeholders:
             return self._TOKEN.sub(text, xml)
 
         return {lang: one(lang) for lang in langs}
+
+
+# units of the diagnostic indicators (data/diagnostic_indicators.csv) as printed in each language
+UNITS: dict[str, dict[str, str]] = {
+    "sites": {"fr": "lieux", "nl": "plaatsen", "en": "sites"},
+    "places": {"fr": "places", "nl": "plaatsen", "en": "places"},
+    "persons": {"fr": "pers.", "nl": "pers.", "en": "persons"},
+    "per 1000": {"fr": "pour 1 000", "nl": "per 1.000", "en": "per 1,000"},
+    "per coverage base": {"fr": "pour la base du thème", "nl": "per basis van het thema", "en": "per base"},
+    "m": {"fr": "m", "nl": "m", "en": "m"},
+    "%": {"fr": "%", "nl": "%", "en": "%"},
+    "ratio": {"fr": "rapport", "nl": "verhouding", "en": "ratio"},
+    "score": {"fr": "score", "nl": "score", "en": "score"},
+}

@@ -22,7 +22,7 @@ from layers.catalogue import result_layers
 from layers.export import export
 
 
-def _polygon(path: Path) -> object:
+def read_polygon(path: Path) -> object:
     frame = read_vector(path)
     if frame.crs is None:
         raise InputError(f"{path}: the polygon file has no CRS; save it with one (e.g. EPSG:31370)")
@@ -168,7 +168,7 @@ def diagnose_command(
             inputs,
             levels,
             units=list(units),
-            polygon=_polygon(polygon) if polygon else None,
+            polygon=read_polygon(polygon) if polygon else None,
             ring=ring,
             name=name,
         )
