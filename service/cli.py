@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -476,6 +477,8 @@ def serve(dev: bool, **values: Any) -> None:
     if dev:
         app.run(host=settings.host, port=settings.port, threaded=True, debug=False)
         return
+    gc.collect()
+    gc.freeze()  # the loaded workspace lives as long as the server: keep it out of the collector's scans
     waitress.serve(
         app,
         host=settings.host,

@@ -42,7 +42,7 @@ def json_type(dtype: Any) -> str:
     return "string"
 
 
-def _plain(frame: pd.DataFrame) -> list[dict[str, object]]:
+def plain_rows(frame: pd.DataFrame) -> list[dict[str, object]]:
     """Rows as dicts of JSON-ready Python values (None for missing and non-finite numbers)."""
     columns: dict[str, list[object]] = {}
     for name in frame.columns:
@@ -126,6 +126,7 @@ class Collection:
     bounds: np.ndarray  # (n, 4) xmin, ymin, xmax, ymax in EPSG:31370; NaN without geometry
     _by_id: dict[str, int]
     _features: dict[str, list[str]] = field(default_factory=dict)
+    _types: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -140,8 +141,12 @@ class Collection:
         return len(self.ids)
 
     def types(self) -> dict[str, str]:
-        """Property name → JSON Schema type."""
-        return {str(name): json_type(dtype) for name, dtype in self.properties.dtypes.items()}
+        """Property name → JSON Schema type (worked out once: the properties never change)."""
+        if not self._types:
+            self._types.update(
+                {str(name): json_type(dtype) for name, dtype in self.properties.dtypes.items()}
+            )
+        return self._types
 
     def extent(
         self, crs_uri: str | None = None, *, margin: float = 0.0
@@ -197,7 +202,7 @@ class Collection:
 
             geometries = shapely.transform(series.to_numpy(), round_xy)
             geometry_json = [g if g is not None else "null" for g in shapely.to_geojson(geometries)]
-        properties_json = [_dumps(row) for row in _plain(self.properties)]
+        properties_json = [_dumps(row) for row in plain_rows(self.properties)]
         return [
             f'{{"type":"Feature","id":{_dumps(self._id_value(i))},"geometry":{g},"properties":{p}}}'
             for i, (g, p) in enumerate(zip(geometry_json, properties_json, strict=True))

@@ -13,7 +13,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -25,8 +25,10 @@ from geo.directory import LINKS, SITES, UNIT_LEVELS
 from geo.errors import InputError, SourceNotFoundError
 from geo.importers import DATA, taxonomy_sectors
 from geo.search import Query, parse_point, resolve_unit, search_sites
+from geo.search import _fold as fold_name  # the folding resolve_unit applies to names
 from geo.sites import split_list
 from geo.workspace import list_tables, read_table
+from service.hooks import cacheable
 from service.params import SUPPORTED_CRS, check_params, parse_crs_uri, parse_distance, parse_limit, parse_list
 from service.params import parse_offset as _parse_offset
 from service.state import state
@@ -47,6 +49,10 @@ SEARCH_PARAMS = (
     "lang",
 )
 LIST_PARAMS = ("lang",)
+RESOLVED_CACHE = 4096  # unit names remembered
+# the columns of the sites geo.search.search_sites filters on (its filters' fields)
+SEARCHED_COLUMNS = ("categories", "accreditations", "authorities", "offer_types", "languages")
+_NO_ROWS = np.zeros(0, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,56 @@ class Directory:
     categories: pd.DataFrame  # category_id, sector_id, category_fr, category_nl, category_en
     agreements: pd.DataFrame  # accreditation_id, authority, label_fr, label_nl, label_en
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # "sectors"/"agreements" → id → sites
+    names: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)  # see resolve
+    link_groups: dict[tuple[str, str, str], np.ndarray] | None = None  # (relation, level, code) → rows
+    resolved: dict[str, tuple[str, str] | str] = field(default_factory=dict)  # text → unit, or why not
+    rows: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)  # (level, code) → its row
+    unit_positions: dict[str, dict[str, list[int]]] = field(default_factory=dict)  # level → code → rows
+    searched: gpd.GeoDataFrame | None = None  # the columns of the sites a search reads
+
+    def resolve(self, text: str) -> tuple[str, str]:
+        """The (level, code) of the unit named ``text``, as :func:`geo.search.resolve_unit` finds it.
+
+        ``resolve_unit`` folds the names of every unit on each call (some 20 ms for Brussels); here a
+        name or code naming exactly one unit is looked up in :attr:`names`, made once, and anything
+        else (no match, several, ``level:text``) goes to ``resolve_unit`` for its answer or its
+        message, which is remembered: the units do not change while they are served.
+        """
+        hint, _, wanted = text.rpartition(":") if not text.startswith("http") else ("", "", text)
+        matches = self.names.get(("code", wanted), []) + self.names.get(("name", fold_name(wanted)), [])
+        found_units = {unit for unit in matches if not hint or unit[0] == hint}
+        if len(found_units) == 1:
+            return found_units.pop()
+        found = self.resolved.get(text)
+        if found is None:
+            try:
+                found = resolve_unit(self.units, text)
+            except InputError as error:
+                found = str(error)
+            if len(self.resolved) >= RESOLVED_CACHE:
+                self.resolved.clear()
+            self.resolved[text] = found
+        if isinstance(found, str):
+            raise InputError(found)
+        return found
+
+    def links_of(self, places: dict[str, tuple[str, str]]) -> pd.DataFrame:
+        """The rows of :attr:`links` of these (relation → (level, code)): what a search reads of them."""
+        if self.link_groups is None:
+            return self.links
+        positions = [self.link_groups.get((relation, *unit), _NO_ROWS) for relation, unit in places.items()]
+        return self.links.iloc[np.concatenate(positions)] if positions else self.links.iloc[:0]
+
+    def unit_rows(self, *units: tuple[str, str]) -> dict[str, pd.DataFrame]:
+        """Only the rows of ``units`` (level, code), by level: what a search needs to find them again."""
+        out: dict[str, pd.DataFrame] = {}
+        for level, code in units:
+            rows = self.rows.get((level, code))
+            if rows is None:
+                frame = self.units[level]
+                rows = self.rows[(level, code)] = frame.iloc[self.unit_positions[level][code]]
+            out[level] = pd.concat([out[level], rows]) if level in out else rows
+        return out
 
 
 def _value(value: object) -> Any:
@@ -195,7 +251,29 @@ def directory_from_workspace(path: Path) -> Directory:
             for key in ("sectors", "agreements"):
                 for item in record[key]:
                     counts[key][item["id"]] = counts[key].get(item["id"], 0) + 1
+    names: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for level, frame in units.items():
+        for code, fr, nl in zip(frame["code"], frame["name_fr"], frame["name_nl"], strict=True):
+            unit = (level, str(code))
+            names.setdefault(("code", str(code)), []).append(unit)
+            for name in dict.fromkeys((fold_name(fr), fold_name(nl))):
+                names.setdefault(("name", name), []).append(unit)
+    groups = links.astype({"relation": str, "level": str, "code": str}).groupby(["relation", "level", "code"])
+    unit_positions: dict[str, dict[str, list[int]]] = {}
+    for level, frame in units.items():
+        for position, code in enumerate(frame["code"].astype(str)):
+            unit_positions.setdefault(level, {}).setdefault(code, []).append(position)
+    searched = None
+    if sites is not None:
+        used = ["site_id", *(c for c in SEARCHED_COLUMNS if c in sites.columns), sites.geometry.name]
+        searched = sites[used]
     return Directory(
+        names=names,
+        unit_positions=unit_positions,
+        searched=searched,
+        link_groups={
+            cast(tuple[str, str, str], key): np.asarray(rows) for key, rows in groups.indices.items()
+        },
         sites=sites,
         links=links,
         units=units,
@@ -252,21 +330,26 @@ def _search(*, sectors: list[str] | None = None) -> Response:
     near = _point(args["location"], args.get("crs")) if "location" in args else None
     if near is None and "crs" in args:
         raise InputError("crs: gives the CRS of location; add location=LAT,LON or location=X,Y")
-    for name in ("locatedAt", "activeOn"):
+    places: dict[str, tuple[str, str]] = {}  # relation → (level, code)
+    for name, relation in (("locatedAt", "located_in"), ("activeOn", "active_on")):
         if args.get(name):
             try:
-                resolve_unit(directory.units, args[name])
+                places[relation] = directory.resolve(args[name])
             except InputError as error:
                 raise InputError(f"{name}: {error}") from None
     query = Query(
-        located_in=args.get("locatedAt") or None,
-        active_on=args.get("activeOn") or None,
+        located_in=":".join(places["located_in"]) if "located_in" in places else None,
+        active_on=":".join(places["active_on"]) if "active_on" in places else None,
         near=near,
         distance_m=parse_distance(args.get("distance")),
         filters=filters,
     )
-    found = search_sites(
-        directory.sites, directory.links, directory.units, query, sectors_of=taxonomy_sectors()
+    found = search_sites(  # given only the columns, units and links it reads: the same answer, sooner
+        directory.searched if directory.searched is not None else directory.sites,
+        directory.links_of(places),
+        directory.unit_rows(*places.values()),
+        query,
+        sectors_of=taxonomy_sectors(),
     )
     page = found.iloc[offset : offset + limit]
     results = []
@@ -312,12 +395,14 @@ def _json(body: object) -> Response:
 
 
 @bp.get("/search/organisation")
+@cacheable
 def search() -> Response:
     """Published activity sites matching every criterion given, paged."""
     return _search()
 
 
 @bp.get("/sectors")
+@cacheable
 def sectors() -> Response:
     """The sectors of the taxonomy with their categories and how many published sites each has."""
     check_params(request.args.keys(), LIST_PARAMS, where=request.path)
@@ -340,6 +425,7 @@ def sectors() -> Response:
 
 
 @bp.get("/sectors/<sector_id>/organisations")
+@cacheable
 def sector_sites(sector_id: str) -> Response:
     """The published sites of one sector (same parameters as the search, but ``sectors``)."""
     directory = _directory()
@@ -351,6 +437,7 @@ def sector_sites(sector_id: str) -> Response:
 
 
 @bp.get("/agreements")
+@cacheable
 def agreements() -> Response:
     """The agreements (accreditations) with their authority and how many published sites hold each."""
     check_params(request.args.keys(), LIST_PARAMS, where=request.path)

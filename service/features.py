@@ -144,7 +144,11 @@ def api() -> Response:
     key = (g.lang, server)
     if key not in state().documents:
         document = openapi_document(
-            state().collections, settings=state().settings, lang=g.lang, server=server
+            state().collections,
+            settings=state().settings,
+            lang=g.lang,
+            server=server,
+            analysis=state().analysis,
         )
         state().documents[key] = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
     return Response(state().documents[key], mimetype=OPENAPI_TYPE)

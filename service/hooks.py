@@ -1,4 +1,5 @@
-"""Request and response hooks shared by every endpoint: errors, language, ETag/304, gzip, CORS.
+"""Request and response hooks shared by every endpoint: methods, errors, language, ETag/304, gzip,
+CORS, and the store of answers kept for the same request.
 
 One error handler renders every error as an OGC API exception body ``{"code", "description"}``;
 views raise and never build error responses themselves.
@@ -9,14 +10,19 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+import re
+import tempfile
+from collections.abc import Callable
 from importlib.metadata import version
+from pathlib import Path
+from typing import Any, TypeVar
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from geo.errors import SocialAtlasError
 from service.params import parse_lang
-from service.state import state
+from service.state import Answer, state
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 JSON_TYPES = (
@@ -26,15 +32,25 @@ JSON_TYPES = (
     "application/vnd.oai.openapi+json",
 )
 GZIP_MIN_BYTES = 1024
-EXPOSED_HEADERS = "Content-Crs, Content-Language, ETag, Link"
+KEPT_HEADERS = ("Content-Encoding", "Content-Crs", "Content-Disposition", "Link")
+_CACHEABLE = "socialatlas_cacheable"
+F = TypeVar("F", bound=Callable[..., Any])
+EXPOSED_HEADERS = "Content-Crs, Content-Disposition, Content-Language, ETag, Link, Retry-After"
 CODES = {
     400: "InvalidParameterValue",
+    401: "Unauthorized",
+    403: "Forbidden",
     404: "NotFound",
     405: "MethodNotAllowed",
+    409: "Conflict",
     413: "RequestEntityTooLarge",
+    415: "UnsupportedMediaType",
+    429: "TooManyRequests",
     500: "ServerError",
+    503: "ServiceUnavailable",
 }
 log = logging.getLogger("socialatlas.service")
+_TEMPORARY = re.compile(re.escape(tempfile.gettempdir()) + r"/[^\s'\"]*")
 
 
 def install(app: Flask) -> None:
@@ -45,24 +61,59 @@ def install(app: Flask) -> None:
 
 
 def _before() -> Response | None:
-    if request.method not in READ_METHODS:
+    rule = request.url_rule
+    if request.method not in READ_METHODS and (rule is None or request.method not in (rule.methods or ())):
         raise MethodNotAllowed(
-            valid_methods=list(READ_METHODS),
-            description="This service is read-only: use GET (write endpoints are off).",
+            valid_methods=sorted(rule.methods or READ_METHODS) if rule is not None else list(READ_METHODS),
+            description="This service is read-only: use GET (only a few endpoints take POST).",
         )
     limit = state().settings.max_request_bytes
     if (request.content_length or 0) > limit:
         raise RequestEntityTooLarge(description=f"A request body may have at most {limit} bytes.")
     g.lang = parse_lang(request.args.get("lang"), list(request.accept_languages))
     g.gzip = request.accept_encodings["gzip"] > 0
-    if request.method == "OPTIONS":
+    if request.method not in ("GET", "HEAD"):
         return None
     g.etag = _etag()
     if request.if_none_match.contains_weak(g.etag):
         response = Response(status=304)
         response.set_etag(g.etag)
         return response
+    if request.method == "GET" and _cacheable():
+        kept = state().answers.get((g.etag,))
+        if kept is not None:
+            g.kept = True
+            return Response(kept.data, mimetype=kept.mimetype, headers=list(kept.headers))
     return None
+
+
+def cacheable(view: F) -> F:
+    """Mark a view whose answers are kept and given again to the same request (same ETag).
+
+    For views whose answer depends on the URL, the language and the workspace only, and costs more
+    to make than to keep (directory searches, diagnostics): the workspace does not change while
+    served, so a kept answer is never stale; a rebuild loads a new state with an empty store.
+    """
+    setattr(view, _CACHEABLE, True)
+    return view
+
+
+def _cacheable() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, _CACHEABLE, False))
+
+
+def _keep(response: Response) -> None:
+    if (
+        request.method != "GET"
+        or response.status_code != 200
+        or response.direct_passthrough
+        or g.get("kept")
+        or not _cacheable()
+    ):
+        return
+    headers = tuple((k, v) for k, v in response.headers.items() if k in KEPT_HEADERS)
+    state().answers.put((g.etag,), Answer(response.get_data(), response.mimetype or "", headers))
 
 
 def _etag() -> str:
@@ -77,9 +128,10 @@ def _after(response: Response) -> Response:
     if response.status_code in (200, 304) and etag and request.method in ("GET", "HEAD"):
         if response.status_code == 200:
             _compress(response)
+            _keep(response)
         response.set_etag(etag)
         response.headers["Cache-Control"] = f"public, max-age={settings.cache_max_age}"
-    elif response.status_code >= 400:
+    elif response.status_code >= 400 or request.method not in READ_METHODS:
         response.headers["Cache-Control"] = "no-store"
     if "lang" in g:
         response.headers["Content-Language"] = g.lang
@@ -119,22 +171,27 @@ def _cors(response: Response, origins: tuple[str, ...]) -> None:
         return
     response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
     if request.method == "OPTIONS":
-        response.headers["Access-Control-Allow-Methods"] = ", ".join(READ_METHODS)
-        response.headers["Access-Control-Allow-Headers"] = "Accept, Accept-Language, If-None-Match"
+        rule = request.url_rule
+        methods = sorted(rule.methods or READ_METHODS) if rule is not None else READ_METHODS
+        response.headers["Access-Control-Allow-Methods"] = ", ".join(methods)
+        response.headers["Access-Control-Allow-Headers"] = (
+            "Accept, Accept-Language, If-None-Match, Content-Type, Authorization"
+        )
         response.headers["Access-Control-Max-Age"] = "86400"
 
 
 def _scrub(message: str) -> str:
     """A message without the server's file paths (the workspace is named, not located)."""
     try:
-        workspace = state().workspace
+        workspace: Path | None = state().workspace
     except (KeyError, RuntimeError):
-        return message
-    for path in (workspace.resolve(), workspace, workspace.resolve().parent, workspace.parent):
-        text = str(path)
-        if len(text) > 1:
-            message = message.replace(text, "the workspace" if path.suffix else "")
-    return message
+        workspace = None
+    if workspace is not None:
+        for path in (workspace.resolve(), workspace, workspace.resolve().parent, workspace.parent):
+            text = str(path)
+            if len(text) > 1:
+                message = message.replace(text, "the workspace" if path.suffix else "")
+    return _TEMPORARY.sub("a temporary file", message)
 
 
 def _render_error(error: Exception) -> Response | HTTPException:

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from importlib.metadata import version
 from typing import Any
 
+from service import openapi_outputs as outputs
+from service.analysis import Analysis
 from service.collection import Collection
 from service.params import CRS84, SUPPORTED_CRS
 from service.settings import Settings
@@ -499,9 +501,18 @@ def _directory_paths() -> dict[str, Any]:
 
 
 def openapi_document(
-    collections: Mapping[str, Collection], *, settings: Settings, lang: str, server: str
+    collections: Mapping[str, Collection],
+    *,
+    settings: Settings,
+    lang: str,
+    server: str,
+    analysis: Analysis | None = None,
 ) -> dict[str, Any]:
-    """The OpenAPI 3.0 document of the service at ``server`` (its base URL)."""
+    """The OpenAPI 3.0 document of the service at ``server`` (its base URL).
+
+    With ``analysis`` (the diagnostics' data), the diagnostics, maps, reports, styles, downloads and
+    write endpoints are described too.
+    """
     common = [{"$ref": _PARAM + "f"}, {"$ref": _PARAM + "lang"}]
     paths: dict[str, Any] = {
         "/": {
@@ -555,17 +566,28 @@ def openapi_document(
         paths.update(_collection_paths(collection, schema))
         parameters.update(_property_parameter(prop, kind) for prop, kind in types.items())
     paths.update(_directory_paths())
+    tags = [{"name": "Features"}, {"name": "Directory"}]
+    components: dict[str, Any] = {"schemas": schemas, "parameters": parameters}
+    if analysis is not None:
+        paths.update(outputs.diagnostics_paths(analysis))
+        paths.update(outputs.maps_paths(collections, settings))
+        paths.update(outputs.report_paths(analysis))
+        paths.update(outputs.admin_paths())
+        schemas.update(outputs.output_schemas())
+        components["securitySchemes"] = outputs.SECURITY_SCHEMES
+        tags += [{"name": "Diagnostics"}, {"name": "Maps"}, {"name": "Admin"}]
     return {
         "openapi": "3.0.3",
         "info": {
             "title": _LANG_TITLES[lang],
             "version": version("socialatlas"),
-            "description": "Read-only. Coordinates default to CRS84 (longitude, latitude); "
+            "description": "Read-only but for the write endpoints (off without a write token). "
+            "Coordinates default to CRS84 (longitude, latitude); "
             f"crs= also serves {', '.join(u for u in SUPPORTED_CRS if u != CRS84)}.",
             "license": {"name": "EUPL-1.2"},
         },
         "servers": [{"url": server or "/"}],
-        "tags": [{"name": "Features"}, {"name": "Directory"}],
+        "tags": tags,
         "paths": paths,
-        "components": {"schemas": schemas, "parameters": parameters},
+        "components": components,
     }

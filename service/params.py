@@ -6,6 +6,7 @@ the value given and what to write instead. Nothing here sees a request or a file
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -13,7 +14,8 @@ from datetime import datetime
 from functools import lru_cache
 
 import numpy as np
-from pyproj import CRS
+import shapely
+from pyproj import CRS, Transformer
 
 from geo.crs import candidate_crs, crs_label, parse_crs
 from geo.errors import CRSError, InputError
@@ -224,3 +226,91 @@ def parse_distance(text: str | None, *, default_km: float = 1.0, maximum_km: flo
     if not 0 < value <= maximum_km:
         raise InputError(f"distance {value:g}: give kilometres above 0 and at most {maximum_km:g}")
     return value * 1000
+
+
+def parse_number(
+    text: str | None, *, parameter: str, default: float, minimum: float, maximum: float, unit: str = ""
+) -> float:
+    """A number within ``(minimum, maximum]``; ``default`` when absent."""
+    if text is None:
+        return default
+    value = _number(text, parameter)
+    if not minimum < value <= maximum:
+        raise InputError(
+            f"{parameter} {value:g}: give a number above {minimum:g} and at most {maximum:g}{unit}"
+        )
+    return value
+
+
+POLYGON_TYPES = ("Polygon", "MultiPolygon")
+
+
+def _polygons_of(document: object) -> list[dict[str, object]]:
+    """The polygon geometries of a GeoJSON geometry, Feature or FeatureCollection."""
+    if not isinstance(document, dict):
+        raise InputError("body: give a GeoJSON Polygon, MultiPolygon, Feature or FeatureCollection")
+    kind = document.get("type")
+    if kind in POLYGON_TYPES:
+        return [document]
+    if kind == "Feature":
+        return _polygons_of(document.get("geometry"))
+    if kind == "FeatureCollection":
+        features = document.get("features")
+        if not isinstance(features, list) or not features:
+            raise InputError("body: the FeatureCollection holds no feature")
+        return [polygon for feature in features for polygon in _polygons_of(feature)]
+    raise InputError(
+        f"body: a GeoJSON {str(kind)[:30]!r} is not a polygon; give a Polygon, MultiPolygon, Feature or "
+        "FeatureCollection of polygons"
+    )
+
+
+def _body_crs(document: dict[str, object]) -> int:
+    """The EPSG code named by a GeoJSON 2008 ``crs`` member (CRS84 longitude/latitude without one)."""
+    member = document.get("crs")
+    if member is None:
+        return 4326
+    name = member.get("properties", {}).get("name") if isinstance(member, dict) else None
+    if not isinstance(name, str):
+        raise CRSError('crs: write the member as {"type": "name", "properties": {"name": "EPSG:31370"}}')
+    return SUPPORTED_CRS[parse_crs_uri(name)][0]
+
+
+def parse_polygon(document: object, *, max_vertices: int = 100_000) -> shapely.Geometry:
+    """A study-area polygon posted as GeoJSON, in EPSG:31370 (a shapely geometry).
+
+    Coordinates are longitude, latitude (RFC 7946) unless a GeoJSON 2008 ``crs`` member names
+    Lambert 72 or Lambert 2008 (always easting first). Refuses non-polygons, more than
+    ``max_vertices`` vertices, invalid or empty polygons, and coordinates that plainly are in another
+    CRS than the one declared.
+    """
+    polygons = _polygons_of(document)
+    assert isinstance(document, dict)
+    epsg = _body_crs(document)
+    try:
+        geometries = [shapely.from_geojson(json.dumps(p)) for p in polygons]
+    except (shapely.errors.GEOSException, ValueError, TypeError) as error:
+        raise InputError(f"body: not a readable GeoJSON polygon ({str(error)[:120]})") from None
+    vertices = int(sum(shapely.get_num_coordinates(geometries)))
+    if vertices > max_vertices:
+        raise InputError(f"body: {vertices} vertices; simplify the polygon to at most {max_vertices}")
+    coordinates = shapely.get_coordinates(geometries)
+    found = candidate_crs(coordinates[:, 0], coordinates[:, 1])
+    if found and epsg not in found:
+        declared = "longitude, latitude (CRS84)" if epsg == 4326 else crs_label(_crs_object(epsg_uri(epsg)))
+        fits = crs_label(_crs_object(epsg_uri(found[0])))
+        raise CRSError(
+            f"body: these coordinates are {fits} but the polygon is read as {declared}; add "
+            f'"crs": {{"type": "name", "properties": {{"name": "EPSG:{found[0]}"}}}} to the GeoJSON'
+        )
+    for geometry in geometries:
+        if not shapely.is_valid(geometry):
+            reason = shapely.is_valid_reason(geometry)
+            raise InputError(f"body: the polygon is invalid ({reason}); repair it (e.g. QGIS Fix geometries)")
+    merged = shapely.union_all(geometries)
+    if merged.is_empty or merged.area <= 0:
+        raise InputError("body: the polygon is empty")
+    if epsg != 31370:
+        to = Transformer.from_crs("OGC:CRS84" if epsg == 4326 else epsg, 31370, always_xy=True)
+        merged = shapely.transform(merged, lambda xy: np.column_stack(to.transform(xy[:, 0], xy[:, 1])))
+    return merged

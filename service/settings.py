@@ -35,14 +35,27 @@ class Settings:
     max_request_bytes: int = setting(1_048_576, "Largest request body accepted (above: 413).")
     request_timeout: int = setting(60, "Seconds a connection may stay idle before it is closed.")
     cache_max_age: int = setting(3600, "Seconds clients and proxies may reuse a response (Cache-Control).")
-    pdf_rate_limit: int = setting(10, "PDF maps one client may ask for per minute (map endpoints).")
+    pdf_rate_limit: int = setting(
+        10,
+        "Maps, reports, downloads and study-area diagnostics a client may ask for per minute (0: no limit).",
+    )
+    max_renders: int = setting(
+        2, "Maps, reports, downloads and study-area diagnostics made at once (beyond: 429)."
+    )
     write_token: str = setting("", "Token required by write endpoints; empty: writing is off.")
 
     def __post_init__(self) -> None:
         problems = []
         if not 0 <= self.port <= 65_535:
             problems.append(f"port {self.port}: give a port between 0 and 65535")
-        for name in ("threads", "default_limit", "max_limit", "max_request_bytes", "request_timeout"):
+        for name in (
+            "threads",
+            "default_limit",
+            "max_limit",
+            "max_request_bytes",
+            "request_timeout",
+            "max_renders",
+        ):
             if getattr(self, name) < 1:
                 problems.append(f"{name} {getattr(self, name)}: give a number of at least 1")
         if self.cache_max_age < 0 or self.pdf_rate_limit < 0:

@@ -153,3 +153,27 @@ def test_a_workspace_without_sites(brussels_workspace):
     assert response.status_code == 404 and "no activity sites" in response.get_json()["description"]
     assert client.get("/rest/sectors").get_json()["results"][0]["count"] == 0
     assert "sites" not in [c["id"] for c in client.get("/collections").get_json()["collections"]]
+
+
+def test_units_are_found_as_resolve_unit_finds_them(brussels_app):
+    """The service's index of unit names answers exactly what geo.search.resolve_unit answers."""
+    from geo.errors import InputError
+    from geo.search import resolve_unit
+
+    directory = brussels_app.extensions["socialatlas"].directory
+
+    def outcome(find, text):
+        try:
+            return find(text)
+        except InputError as error:
+            return str(error)
+
+    texts = ["Atlantis", "Marols", "", "communes:Atlantis", "sectors:21001A00-", "communes:Ixelles"]
+    for level, frame in directory.units.items():
+        for row in frame.head(60).itertuples():
+            texts += [str(row.code), str(row.name_fr), str(row.name_nl).upper(), f"{level}:{row.code}"]
+            texts += [str(row.name_fr).lower().replace("e", "é", 1), f"{level}:{row.name_nl}"]
+    for text in texts:
+        expected = outcome(lambda t: resolve_unit(directory.units, t), text)
+        assert outcome(directory.resolve, text) == expected, text
+        assert outcome(directory.resolve, text) == expected, text  # and again, remembered
