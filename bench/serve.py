@@ -48,9 +48,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from _brussels import REPO, brussels_workspace
 
-REPO = Path(__file__).resolve().parent.parent
-BRUSSELS = REPO.parent / "shared" / "data" / "brussels"
 PAGE = 100
 TARGET_RATIO = 3.0
 TARGET_P99_MS = 100.0
@@ -58,32 +57,6 @@ PYGEOAPI_CHECK = (
     "import sqlite3, pygeoapi, waitress; "
     "c = sqlite3.connect(':memory:'); c.enable_load_extension(True); c.load_extension('mod_spatialite')"
 )
-
-
-def build_workspace(folder: Path) -> Path:
-    """The real Brussels workspace with the OpenStreetMap sites and the stored diagnostic."""
-    from diagnostics.build import build_workspace as build
-    from diagnostics.levels import built_in_levels, read_inputs
-    from diagnostics.outputs import store
-    from diagnostics.supply import diagnose
-    from diagnostics.themes import load_themes
-    from geo.directory import store_sites
-    from geo.importers import import_sites
-    from geo.manifest import Provenance, read_manifest
-
-    path = folder / "brussels.gpkg"
-    build(read_manifest("brussels-2024", data_dir=BRUSSELS), path)
-    store_sites(
-        path,
-        import_sites(BRUSSELS / "osm_social_health_pois.geojson", source="osm"),
-        provenance=Provenance("OpenStreetMap", "2026-05", "ODbL 1.0", "© OpenStreetMap contributors"),
-    )
-    inputs = read_inputs(path)
-    result = diagnose(inputs, load_themes(), built_in_levels(inputs))
-    store(
-        path, result, Provenance("socialatlas diagnostic", "2024", "", "Statbel; IBSA; OSM"), synthetic=False
-    )
-    return path
 
 
 def free_port() -> int:
@@ -111,8 +84,8 @@ def running(command: list[str], url: str, *, log: Path, env: dict[str, str] | No
     """A server started with ``command`` (its output into ``log``), ready at ``url``, stopped at the
     end (by its process id)."""
     with log.open("wb") as output:
-        process = subprocess.Popen(
-            command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        process = subprocess.Popen(  # from the repository: bench/ holds a maps.py of its own
+            command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
         )
         try:
             wait_ready(url, process)
@@ -341,7 +314,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="socialatlas-bench-") as tmp:
         folder = Path(tmp)
-        workspace = args.workspace or build_workspace(folder)
+        workspace = args.workspace or brussels_workspace(folder)
         print(f"workspace: {'given' if args.workspace else 'built from ../shared/data/brussels'}")
         _run(workspace, folder, args)
 
