@@ -38,7 +38,8 @@ class Query:
     filters: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
-def _fold(text: object) -> str:
+def fold_name(text: object) -> str:
+    """A name folded for matching: no accents, lower case, hyphens as spaces, single spaces."""
     plain = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
     return " ".join(plain.lower().replace("-", " ").split())
 
@@ -57,18 +58,18 @@ def resolve_unit(units: Mapping[str, pd.DataFrame], text: str) -> tuple[str, str
         text.rpartition(":") if ":" in text and not text.startswith("http") else ("", "", text)
     )
     candidates = {lvl: frame for lvl, frame in units.items() if not level_hint or lvl == level_hint}
-    folded = _fold(wanted)
+    folded = fold_name(wanted)
     matches, names = [], []
     for level, frame in candidates.items():
         for code, fr, nl in zip(frame["code"], frame["name_fr"], frame["name_nl"], strict=True):
             names += [str(fr), str(nl)]
-            if wanted == code or folded in (_fold(fr), _fold(nl)):
+            if wanted == code or folded in (fold_name(fr), fold_name(nl)):
                 matches.append((level, str(code), str(fr)))
     unique = list(dict.fromkeys(matches))
     if len(unique) == 1:
         return unique[0][0], unique[0][1]
     if not unique:
-        by_fold = {_fold(name): name for name in names}
+        by_fold = {fold_name(name): name for name in names}
         close = [by_fold[f] for f in difflib.get_close_matches(folded, list(by_fold), n=3, cutoff=0.6)]
         hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
         raise InputError(f"no sector, neighbourhood, commune or zone is called or coded {wanted!r}{hint}")

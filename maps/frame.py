@@ -9,7 +9,6 @@ the region; :func:`resolve_frame` turns an extent or a unit's name into what the
 from __future__ import annotations
 
 import difflib
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -28,6 +27,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import polylabel
 
 from geo.errors import InputError
+from geo.search import fold_name
 from layers.layer import Layer, LegendEntry
 from maps import furniture, paths
 from maps.fonts import page_font
@@ -115,11 +115,6 @@ def _metric(data: object) -> gpd.GeoDataFrame:
     return data
 
 
-def _fold(value: str) -> str:
-    plain = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
-    return " ".join(plain.replace("-", " ").lower().split())
-
-
 def find_unit(base: BaseMap, query: str) -> tuple[str, gpd.GeoSeries]:
     """The unit named by ``query`` (``level:code``, a code, or a French or Dutch name) and its level.
 
@@ -131,14 +126,14 @@ def find_unit(base: BaseMap, query: str) -> tuple[str, gpd.GeoSeries]:
     level_hint, _, wanted = query.partition(":") if ":" in query else ("", "", query)
     if level_hint and level_hint not in levels:
         raise InputError(f"focus {query!r}: level {level_hint!r} is not one of {', '.join(levels)}")
-    key = _fold(wanted)
+    key = fold_name(wanted)
     names: list[str] = []
     for level, frame in levels.items():
         if level_hint and level != level_hint:
             continue
         for _, row in frame.iterrows():
             candidates = [str(row.get("code", ""))] + [str(row.get(c, "")) for c in ("name_fr", "name_nl")]
-            if key in (_fold(c) for c in candidates):
+            if key in (fold_name(c) for c in candidates):
                 return level, row
             names.extend(str(row.get(c, "")) for c in ("name_fr", "name_nl"))
     close = difflib.get_close_matches(wanted, sorted(set(names)), n=4, cutoff=0.6)
@@ -162,7 +157,7 @@ def unit_name(
     mode = name_mode(lang, names)
     name = str(row.get("name_nl" if mode == "nl" else "name_fr", ""))
     other = str(row.get("name_nl", ""))
-    if mode == "both" and _fold(other) != _fold(name):
+    if mode == "both" and fold_name(other) != fold_name(name):
         name = f"{name} / {other}"
     return f"{_text(level, lang)}{_text('colon', lang)}{name}" if with_level else name
 
@@ -410,7 +405,7 @@ def _names(frame: gpd.GeoDataFrame, mode: str, *, upper: bool = False) -> list[l
             fr, nl = fr.upper(), nl.upper()
         if mode == "nl":
             out.append(furniture.wrap_name(nl))
-        elif mode == "both" and _fold(fr) != _fold(nl):
+        elif mode == "both" and fold_name(fr) != fold_name(nl):
             out.append([f"{fr}\n{nl}", f"{fr} / {nl}"])
         else:
             out.append(furniture.wrap_name(fr))

@@ -24,7 +24,7 @@ from diagnostics.levels import built_in_levels, read_inputs
 from diagnostics.outputs import store
 from diagnostics.supply import diagnose
 from diagnostics.themes import load_themes
-from service.diagnose_cli import _provenance as diagnostic_provenance
+from service.diagnose_cli import diagnostic_provenance
 from service.loading import load_state
 from service.params import check_params
 from service.state import EXTENSION, state

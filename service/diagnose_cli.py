@@ -39,7 +39,7 @@ def _costs(path: Path | None) -> pd.DataFrame | None:
     return read_table(path)
 
 
-def _provenance(inputs_provenance: pd.DataFrame) -> Provenance:
+def diagnostic_provenance(inputs_provenance: pd.DataFrame) -> Provenance:
     attributions = "; ".join(dict.fromkeys(a for a in inputs_provenance["attribution"].astype(str) if a))
     vintages = ", ".join(dict.fromkeys(v for v in inputs_provenance["vintage"].astype(str) if v))
     return Provenance(source="socialatlas diagnostic", vintage=vintages, licence="", attribution=attributions)
@@ -160,7 +160,7 @@ def diagnose_command(
     inputs = read_inputs(workspace_path)
     levels = built_in_levels(inputs)
     command = "socialatlas " + " ".join(sys.argv[1:])
-    provenance = _provenance(inputs.provenance)
+    provenance = diagnostic_provenance(inputs.provenance)
     if inputs.synthetic:
         click.echo("SYNTHETIC DEMONSTRATION DATA — not real places or people.")
     if units or polygon:

@@ -24,8 +24,7 @@ from geo.crs import WGS84
 from geo.directory import LINKS, SITES, UNIT_LEVELS
 from geo.errors import InputError, SourceNotFoundError
 from geo.importers import DATA, taxonomy_sectors
-from geo.search import Query, parse_point, resolve_unit, search_sites
-from geo.search import _fold as fold_name  # the folding resolve_unit applies to names
+from geo.search import Query, fold_name, parse_point, resolve_unit, search_sites
 from geo.sites import split_list
 from geo.workspace import list_tables, read_table
 from service.hooks import cacheable
