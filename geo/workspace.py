@@ -102,6 +102,8 @@ def _replacing(path: Path, *, copy: bool) -> Iterator[Path]:
         else:
             tmp.unlink()
         yield tmp
+        # keep the mode of the workspace it replaces (a new one gets the usual 0644, not mkstemp's 0600)
+        tmp.chmod(path.stat().st_mode & 0o777 if path.exists() else 0o644)
         os.replace(tmp, path)
     except (OSError, DataSourceError, DataLayerError, sqlite3.Error) as error:
         raise WorkspaceError(
