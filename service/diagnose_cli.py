@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -76,22 +77,34 @@ def _echo_area(result: AreaDiagnostic) -> None:
         click.echo(f"{theme:<30} " + " ".join(f"{v:>9}" for v in values))
 
 
+AREA_OPTIONS = (
+    click.option(
+        "--area",
+        "units",
+        multiple=True,
+        help="A neighbourhood or sector of the study area, by FR/NL name or code; repeat for each.",
+    ),
+    click.option(
+        "--polygon", type=click.Path(dir_okay=False, path_type=Path), help="The study area as a polygon file."
+    ),
+    click.option(
+        "--ring", type=float, default=RING, show_default=True, help="Width of the surroundings, in metres."
+    ),
+    click.option("--name", help="Name of the study area (default: its units' names)."),
+    click.option("--theme", "theme_ids", multiple=True, help="Only this theme (repeatable; default: all)."),
+)
+
+
+def area_options(function: Callable[..., None]) -> Callable[..., None]:
+    """The study-area options, declared once for every command that takes a study area."""
+    for option in reversed(AREA_OPTIONS):
+        function = option(function)
+    return function
+
+
 @click.command("diagnose")
 @click.argument("workspace_path", metavar="WORKSPACE", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--area",
-    "units",
-    multiple=True,
-    help="A neighbourhood or sector of the study area, by FR/NL name or code; repeat for each.",
-)
-@click.option(
-    "--polygon", type=click.Path(dir_okay=False, path_type=Path), help="The study area as a polygon file."
-)
-@click.option(
-    "--ring", type=float, default=RING, show_default=True, help="Width of the surroundings, in metres."
-)
-@click.option("--name", help="Name of the study area (default: its units' names).")
-@click.option("--theme", "theme_ids", multiple=True, help="Only this theme (repeatable; default: all).")
+@area_options
 @click.option(
     "--themes",
     "theme_files",

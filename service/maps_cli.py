@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from diagnostics.levels import built_in_levels, read_inputs
-from diagnostics.study_area import RING, diagnose_area, study_area
+from diagnostics.study_area import diagnose_area, study_area
 from diagnostics.themes import load_themes
 from geo.errors import InputError
 from layers.catalogue import catalogue
@@ -20,7 +20,7 @@ from maps.kinds import KINDS, make_map
 from maps.page import ORIENTATIONS, PAPER, PageSpec, PdfInfo, save_pdf, save_png
 from maps.report import ReportSpec, write_report
 from maps.series import SeriesSpec, write_series
-from service.diagnose_cli import read_polygon
+from service.diagnose_cli import area_options, read_polygon
 
 WORKERS = min(2, os.cpu_count() or 1)
 
@@ -214,20 +214,7 @@ def atlas_command(
 
 @click.command("report")
 @_workspace
-@click.option(
-    "--area",
-    "units",
-    multiple=True,
-    help="A neighbourhood or sector of the study area, by FR/NL name or code; repeat for each.",
-)
-@click.option(
-    "--polygon", type=click.Path(dir_okay=False, path_type=Path), help="The study area as a polygon file."
-)
-@click.option(
-    "--ring", type=float, default=RING, show_default=True, help="Width of the surroundings, in metres."
-)
-@click.option("--name", help="Name of the study area (default: its units' names).")
-@click.option("--theme", "theme_ids", multiple=True, help="Only this theme (repeatable; default: all).")
+@area_options
 @click.option("--title", default="", help="Title of the report.")
 @click.option("--author", default="", help="Author printed on the cover and in the footers.")
 @_size
