@@ -214,65 +214,51 @@ def _supply_layers(ctx: _Context, sites: gpd.GeoDataFrame) -> list[Layer]:
     # only published sites with a location leave the workspace
     published = sites["published"].fillna(True).astype(bool)
     sites = sites[published & ~(sites.geometry.isna() | sites.geometry.is_empty)].reset_index(drop=True)
-    everything = sites.copy()
-    layers = [
-        Layer(
-            id="sites",
-            title=SITES_TITLE,
-            description={
-                "fr": "Tous les lieux d'activité publiés, par secteur du répertoire",
-                "nl": "Alle gepubliceerde activiteitsplaatsen, per sector van de gids",
-                "en": "All published activity sites, by directory sector",
-            },
-            data=everything,
+
+    def site_layer(layer_id: str, title: dict[str, str], description: dict[str, str], data: gpd.GeoDataFrame,
+                   style: Style, group: str = "supply", **extra: str) -> Layer:  # fmt: skip
+        return Layer(
+            id=layer_id,
+            title=title,
+            description=description,
+            data=data,
             kind="points",
             attribution=attribution,
             vintage=vintage,
             synthetic=ctx.synthetic,
-            style=_site_style(everything, "sector"),
-            group="supply",
+            style=style,
+            group=group,
+            extra=extra,
         )
-    ]
+
+    everything = sites.copy()
+    everyone = {
+        "fr": "Tous les lieux d'activité publiés, par secteur du répertoire",
+        "nl": "Alle gepubliceerde activiteitsplaatsen, per sector van de gids",
+        "en": "All published activity sites, by directory sector",
+    }
+    layers = [site_layer("sites", SITES_TITLE, everyone, everything, _site_style(everything, "sector"))]
     sector_of = taxonomy_sectors()
     for theme in load_themes().themes.values():
         chosen = sites[supply_mask(sites, theme, sector_of=sector_of)].reset_index(drop=True)
         if chosen.empty:
             continue
         title = {lang: theme.label(lang) for lang in LANGS}
+        description = {lang: f"{SITES_TITLE[lang]} — {title[lang]}" for lang in LANGS}
         layers.append(
-            Layer(
-                id=f"sites_{theme.id}",
-                title=title,
-                description={lang: f"{SITES_TITLE[lang]} — {title[lang]}" for lang in LANGS},
-                data=chosen,
-                kind="points",
-                attribution=attribution,
-                vintage=vintage,
-                synthetic=ctx.synthetic,
-                style=_site_style(chosen, "category"),
-                group="supply",
-            )
+            site_layer(f"sites_{theme.id}", title, description, chosen, _site_style(chosen, "category"))
         )
     labels = _labels()["accreditations"]
     held = sites["accreditations"].fillna("").astype(str).str.split(SEPARATOR).explode().str.strip()
     for accreditation in sorted(set(held[held != ""])):
         chosen = sites.loc[sorted(set(held.index[held == accreditation]))].reset_index(drop=True)
         title = labels.get(accreditation, dict.fromkeys(LANGS, accreditation))
+        description = {lang: f"{SITES_TITLE[lang]} — {accreditation}: {title[lang]}" for lang in LANGS}
+        style = single(geometry="points", colour="#0072B2", label=title, count=len(chosen))
         layers.append(
-            Layer(
-                id=f"accreditation_{_slug(accreditation)}",
-                title=title,
-                description={lang: f"{SITES_TITLE[lang]} — {accreditation}: {title[lang]}" for lang in LANGS},
-                data=chosen,
-                kind="points",
-                attribution=attribution,
-                vintage=vintage,
-                synthetic=ctx.synthetic,
-                style=single(geometry="points", colour="#0072B2", label=title, count=len(chosen)),
-                group="series",
-                extra={"accreditation": accreditation},
-            )
-        )
+            site_layer(f"accreditation_{_slug(accreditation)}", title, description, chosen, style, "series",
+                       accreditation=accreditation)
+        )  # fmt: skip
     return layers
 
 

@@ -4,13 +4,12 @@ neighbourhood), the same classes on every page, the unit's own numbers in its ta
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pypdf
 import pytest
-from matplotlib.image import imread
+from pdfpages import A4, flat, inks, page_texts
 
 from diagnostics.levels import built_in_levels, read_inputs
 from diagnostics.outputs import store
@@ -22,28 +21,6 @@ from layers.catalogue import catalogue
 from layers.layer import Layer
 from maps.atlas import AtlasSpec, atlas_page, commune_of, plan_atlas, write_atlas
 from maps.tables import format_indicator
-
-A4 = (595.28, 841.89)
-SPACES = str.maketrans({"\u202f": " ", "\u00a0": " "})
-
-
-def flat(text: str) -> str:
-    return " ".join(str(text).translate(SPACES).split())
-
-
-def page_texts(path: Path) -> list[str]:
-    return [flat(page.extract_text()) for page in pypdf.PdfReader(path).pages]
-
-
-def inks(path: Path, tmp_path: Path) -> list[float]:
-    if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm is not installed")
-    out = tmp_path / "ink"
-    out.mkdir(exist_ok=True)
-    subprocess.run(["pdftoppm", "-png", "-r", "20", str(path), str(out / "p")], check=True)
-    return [
-        float(np.mean(np.any(imread(png)[:, :, :3] < 0.97, axis=2))) for png in sorted(out.glob("p*.png"))
-    ]
 
 
 @pytest.fixture(scope="module")

@@ -3,14 +3,11 @@ demonstration area: pages, size, texts, and the numbers of the diagnostic's tabl
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
-import numpy as np
 import pypdf
 import pytest
-from matplotlib.image import imread
+from pdfpages import A4, flat, inks, page_texts
 
 from diagnostics.levels import built_in_levels, read_inputs
 from diagnostics.study_area import AreaDiagnostic, diagnose_area, study_area
@@ -22,27 +19,6 @@ from maps.report import ReportSpec, plan_report, write_report
 from maps.report_methods import sites_table
 from maps.report_pages import theme_label, underserved_table
 from maps.tables import format_indicator
-
-A4 = (595.28, 841.89)
-SPACES = str.maketrans({"\u202f": " ", "\u00a0": " "})
-
-
-def flat(text: object) -> str:
-    return " ".join(str(text).translate(SPACES).split())
-
-
-def page_texts(path: Path) -> list[str]:
-    return [flat(page.extract_text()) for page in pypdf.PdfReader(path).pages]
-
-
-def inks(path: Path, tmp_path: Path) -> list[float]:
-    if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm is not installed")
-    out = tmp_path / "ink"
-    out.mkdir(exist_ok=True)
-    subprocess.run(["pdftoppm", "-png", "-r", "20", str(path), str(out / "p")], check=True)
-    pages = sorted(out.glob("p*.png"))
-    return [float(np.mean(np.any(imread(png)[:, :, :3] < 0.97, axis=2))) for png in pages]
 
 
 class Case:

@@ -3,15 +3,12 @@ map per COCOF accreditation): pages, size, texts, counts, the same extent and sc
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import pypdf
 import pytest
-from matplotlib.image import imread
+from pdfpages import A4, flat, inks, page_sizes, page_texts
 
 from geo.errors import InputError
 from layers.catalogue import catalogue
@@ -19,34 +16,6 @@ from layers.layer import Layer
 from maps.kinds import supply_sites
 from maps.page import PageSpec
 from maps.series import SeriesSpec, plan_series, series_page, write_series
-
-A4 = sorted((595.28, 841.89))
-SPACES = str.maketrans({"\u202f": " ", "\u00a0": " "})
-
-
-def flat(text: str) -> str:
-    """Text with every run of white space (line breaks, no-break spaces) as one space."""
-    return " ".join(text.translate(SPACES).split())
-
-
-def page_texts(path: Path) -> list[str]:
-    return [flat(page.extract_text()) for page in pypdf.PdfReader(path).pages]
-
-
-def page_sizes(path: Path) -> list[list[float]]:
-    return [sorted((float(p.mediabox.width), float(p.mediabox.height))) for p in pypdf.PdfReader(path).pages]
-
-
-def inks(path: Path, tmp_path: Path) -> list[float]:
-    """Share of non-white pixels of every page rendered at 20 dpi by pdftoppm."""
-    if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm is not installed")
-    out = tmp_path / "ink"
-    out.mkdir(exist_ok=True)
-    subprocess.run(["pdftoppm", "-png", "-r", "20", str(path), str(out / "p")], check=True)
-    return [
-        float(np.mean(np.any(imread(png)[:, :, :3] < 0.97, axis=2))) for png in sorted(out.glob("p*.png"))
-    ]
 
 
 @pytest.fixture(scope="module")
