@@ -16,7 +16,9 @@ from geo.errors import InputError, SourceNotFoundError
 from service.collection import Collection
 from service.openapi import OPENAPI_TYPE, openapi_document
 from service.params import (
+    COMMON_PARAMS,
     CRS84,
+    ITEMS_PARAMS,
     STORAGE_CRS,
     SUPPORTED_CRS,
     check_params,
@@ -49,18 +51,6 @@ CONFORMANCE = (
 # Projected CRSs also named in a GeoJSON 2008 "crs" member, which readers predating RFC 7946 (GDAL,
 # QGIS) honour; not for EPSG:4326, which they would read longitude first whatever the member says.
 LEGACY_CRS_MEMBER = (31370, 3812)
-COMMON_PARAMS = ("f", "lang")
-ITEMS_PARAMS = (
-    *COMMON_PARAMS,
-    "limit",
-    "offset",
-    "bbox",
-    "bbox-crs",
-    "crs",
-    "datetime",
-    "filter",
-    "filter-lang",
-)
 TITLES = {
     "fr": "socialatlas — offre et besoins sociaux-santé",
     "nl": "socialatlas — sociaal-gezondheidsaanbod en -behoeften",

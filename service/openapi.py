@@ -15,7 +15,7 @@ from typing import Any
 from service import openapi_outputs as outputs
 from service.analysis import Analysis
 from service.collection import Collection
-from service.params import CRS84, SUPPORTED_CRS
+from service.params import CRS84, ITEMS_PARAMS, SUPPORTED_CRS
 from service.settings import Settings
 
 OPENAPI_TYPE = "application/vnd.oai.openapi+json;version=3.0"
@@ -261,18 +261,7 @@ def _collection_paths(collection: Collection, schema: str) -> dict[str, Any]:
     crs_header = {
         "Content-Crs": {"description": "CRS of the coordinates, as <URI>.", "schema": {"type": "string"}}
     }
-    reserved = {
-        "f",
-        "lang",
-        "limit",
-        "offset",
-        "bbox",
-        "bbox-crs",
-        "crs",
-        "datetime",
-        "filter",
-        "filter-lang",
-    }
+    reserved = set(ITEMS_PARAMS)
     properties = [
         {"$ref": _PARAM + _property_parameter(prop, kind)[0]}
         for prop, kind in collection.types().items()

@@ -20,6 +20,20 @@ from pyproj import CRS, Transformer
 from geo.crs import candidate_crs, crs_label, parse_crs
 from geo.errors import CRSError, InputError
 
+# query parameters of every OGC API request, and of items requests (the rest are property filters)
+COMMON_PARAMS = ("f", "lang")
+ITEMS_PARAMS = (
+    *COMMON_PARAMS,
+    "limit",
+    "offset",
+    "bbox",
+    "bbox-crs",
+    "crs",
+    "datetime",
+    "filter",
+    "filter-lang",
+)
+
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 LANGS = ("fr", "nl", "en")
 
